@@ -1,0 +1,33 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The shared folder that sits beside the checkout (../shared), found from the compiled or source test file. */
+export function sharedDir(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, '..', 'shared');
+    if (fs.existsSync(path.join(candidate, 'fixtures'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('../shared (fixtures and training data) not found beside the checkout');
+}
+
+/** The project root (where package.json is). */
+export function projectRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+export const librosaDir = (): string => path.join(sharedDir(), 'fixtures', 'librosa');
+
+export interface LibrosaFixture {
+  mel_power: (number | null)[][];
+  mel_db: (number | null)[][];
+  mel_norm: (number | null)[][];
+  meta: { input: { samplerate: number }; stats: { std: number } };
+}
+
+export function loadFixture(name: string): LibrosaFixture {
+  return JSON.parse(fs.readFileSync(path.join(librosaDir(), `${name}.mel.json`), 'utf8')) as LibrosaFixture;
+}
