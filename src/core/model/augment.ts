@@ -1,0 +1,135 @@
+/**
+ * Training-audio augmentation, applied to both classes so that no artefact of the sources becomes a cue:
+ * random crop (time shift), random gain (peak at -30 to -1 dBFS), random band-limiting (most cries come from 8 kHz recordings, so a
+ * low-pass with a cutoff of 3.4-7.6 kHz is applied to either class), mixing of non-cry audio under cries and
+ * under other non-cry audio at random SNR, white or brown noise, and short clips either zero-padded (what
+ * inference does with a short clip) or placed inside a background.
+ */
+import type { RandomSource } from './random';
+
+/** The audio pools an example is drawn from (16 kHz mono). */
+export interface AugmentationPools {
+  readonly cry: readonly Float32Array[];
+  readonly noncry: readonly Float32Array[];
+  /** Non-cry clips at least one window long, used as backgrounds. */
+  readonly backgrounds: readonly Float32Array[];
+}
+
+/** A window-sized FIR low-pass bank, built once. */
+export interface LowPassBank {
+  readonly cutoffs: readonly number[];
+  apply(samples: Float32Array, index: number): Float32Array;
+}
+
+/** Builds Kaiser-windowed sinc low-pass filters (63 taps, beta 6) for cutoffs spread over [low, high] Hz. */
+export function createLowPassBank(sampleRate: number, low = 3400, high = 7600, count = 15): LowPassBank {
+  const taps = 63;
+  const half = (taps - 1) / 2;
+  const besselI0 = (x: number): number => {
+    let sum = 1;
+    let term = 1;
+    for (let k = 1; k < 40; k++) {
+      term *= (x * x) / 4 / (k * k);
+      sum += term;
+    }
+    return sum;
+  };
+  const cutoffs = Array.from({ length: count }, (_, i) => low + ((high - low) * i) / (count - 1));
+  const kernels = cutoffs.map((cutoff) => {
+    const fc = cutoff / sampleRate;
+    const kernel = new Float64Array(taps);
+    let sum = 0;
+    for (let k = 0; k < taps; k++) {
+      const x = k - half;
+      const sinc = x === 0 ? 2 * fc : Math.sin(2 * Math.PI * fc * x) / (Math.PI * x);
+      const window = besselI0(6 * Math.sqrt(1 - (x / half) ** 2)) / besselI0(6);
+      kernel[k] = sinc * window;
+      sum += kernel[k];
+    }
+    return kernel.map((v) => v / sum);
+  });
+  return {
+    cutoffs,
+    apply(samples, index) {
+      const kernel = kernels[index];
+      const out = new Float32Array(samples.length);
+      for (let n = 0; n < samples.length; n++) {
+        let acc = 0;
+        const kStart = Math.max(0, half - n);
+        const kEnd = Math.min(taps, samples.length - n + half);
+        for (let k = kStart; k < kEnd; k++) acc += kernel[k] * samples[n + k - half];
+        out[n] = acc;
+      }
+      return out;
+    },
+  };
+}
+
+function rms(samples: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
+  return Math.sqrt(sum / Math.max(1, samples.length)) + 1e-9;
+}
+
+function crop(samples: Float32Array, length: number, random: RandomSource): Float32Array {
+  if (samples.length <= length) return samples.slice();
+  const start = random.integer(0, samples.length - length + 1);
+  return samples.slice(start, start + length);
+}
+
+function mixAtSnr(target: Float32Array, other: Float32Array, snrDb: number): void {
+  const scale = rms(target) / rms(other) / 10 ** (snrDb / 20);
+  for (let i = 0; i < target.length; i++) target[i] += scale * other[i % other.length];
+}
+
+/** Makes one augmented training example of `windowLength` samples or fewer (a short, zero-padded clip). */
+export function makeTrainingExample(
+  label: 'cry' | 'noncry',
+  pools: AugmentationPools,
+  lowPass: LowPassBank,
+  random: RandomSource,
+  windowLength: number,
+): Float32Array {
+  let audio: Float32Array;
+  if (label === 'cry') {
+    const source = random.pick(pools.cry);
+    audio =
+      random.next() < 0.12
+        ? crop(source, Math.round(random.uniform(0.35, 0.95) * windowLength), random)
+        : crop(source, windowLength, random);
+    if (random.next() < 0.5) mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
+  } else {
+    const source = random.pick(pools.noncry);
+    if (source.length >= windowLength) audio = crop(source, windowLength, random);
+    else if (random.next() < 0.5) audio = source.slice();
+    else {
+      audio = crop(random.pick(pools.backgrounds), windowLength, random);
+      const level = 10 ** (random.uniform(-30, -10) / 20);
+      for (let i = 0; i < audio.length; i++) audio[i] *= level;
+      const offset = random.integer(0, windowLength - source.length + 1);
+      for (let i = 0; i < source.length; i++) audio[offset + i] += source[i];
+    }
+    if (random.next() < 0.25) mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
+  }
+  if (random.next() < 0.6) audio = lowPass.apply(audio, random.integer(0, lowPass.cutoffs.length));
+  if (random.next() < 0.5) {
+    const noise = new Float32Array(audio.length);
+    const brown = random.next() < 0.5;
+    let previous = 0;
+    for (let i = 0; i < noise.length; i++) {
+      const white = random.normal();
+      previous = brown ? 0.98 * previous + 0.2 * white : white;
+      noise[i] = previous;
+    }
+    mixAtSnr(audio, noise, random.uniform(10, 40));
+  }
+  const gain = 10 ** (random.uniform(-30, -1) / 20) / Math.max(1e-4, peak(audio));
+  for (let i = 0; i < audio.length; i++) audio[i] *= gain;
+  return audio;
+}
+
+function peak(samples: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < samples.length; i++) max = Math.max(max, Math.abs(samples[i]));
+  return max;
+}

@@ -1,0 +1,94 @@
+/**
+ * The cry classifier behind a small interface (`ensureLoaded`, `predict`, `dispose`), in the manner of
+ * tfjs-models' speech-commands recogniser: the model is loaded once, its input shape is checked against
+ * `metadata.json`, and every tensor made for a prediction is disposed before `predict` resolves.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ensureTf, BackendName, TfRuntime } from './tf';
+import { loadLayersModel } from './storage';
+import { parseModelMetadata, ModelMetadata } from './metadata';
+
+/** What a loaded classifier reports about itself. */
+export interface ClassifierInfo {
+  readonly modelDir: string;
+  readonly metadata: ModelMetadata;
+  readonly backend: BackendName;
+  readonly backendNotes: readonly string[];
+}
+
+/** Turns normalised log-mel spectrograms into crying probabilities. */
+export interface CryClassifier {
+  /** Loads TensorFlow.js, the model and its metadata (once; later calls return the same promise). */
+  ensureLoaded(): Promise<ClassifierInfo>;
+  /** Probabilities (0..1) for a batch of normalised log-mels, each nMels x frames, row-major. */
+  predict(spectrograms: readonly Float32Array[]): Promise<number[]>;
+  dispose(): void;
+}
+
+/** The shipped model's folder. */
+export function defaultModelDir(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'models', 'cry-baby');
+    if (fs.existsSync(path.join(candidate, 'metadata.json'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  return path.resolve(__dirname, '..', '..', '..', '..', 'models', 'cry-baby');
+}
+
+/** Creates a classifier for the model in `modelDir` (nothing is loaded until `ensureLoaded`). */
+export function createCryClassifier(modelDir: string, options: { backend?: BackendName } = {}): CryClassifier {
+  let loading: Promise<{ info: ClassifierInfo; model: tfl.LayersModel; runtime: TfRuntime }> | undefined;
+  let disposed = false;
+  const load = async () => {
+    const metadataPath = path.join(modelDir, 'metadata.json');
+    if (!fs.existsSync(metadataPath)) throw new Error(`no metadata.json in model folder ${modelDir}`);
+    const metadata = parseModelMetadata(JSON.parse(fs.readFileSync(metadataPath, 'utf8')), metadataPath);
+    const runtime = await ensureTf(options.backend);
+    const model = await loadLayersModel(modelDir);
+    const declared = model.inputs[0].shape.slice(1);
+    if (declared.join('x') !== metadata.inputShape.join('x')) {
+      model.dispose();
+      throw new Error(
+        `model input shape [${declared.join(', ')}] does not match metadata.json inputShape [${metadata.inputShape.join(', ')}]`,
+      );
+    }
+    return { info: { modelDir, metadata, backend: runtime.backend, backendNotes: runtime.notes }, model, runtime };
+  };
+  const loaded = () => {
+    if (disposed) return Promise.reject(new Error('classifier was disposed'));
+    loading ??= load();
+    return loading;
+  };
+  return {
+    async ensureLoaded() {
+      return (await loaded()).info;
+    },
+    async predict(spectrograms) {
+      const { info, model, runtime } = await loaded();
+      if (spectrograms.length === 0) return [];
+      const [mels, frames, channels] = info.metadata.inputShape;
+      const size = mels * frames * channels;
+      const joined = new Float32Array(size * spectrograms.length);
+      spectrograms.forEach((spectrogram, i) => {
+        if (spectrogram.length !== size) {
+          throw new Error(`expected a ${mels} x ${frames} spectrogram (${size} values), got ${spectrogram.length} values`);
+        }
+        joined.set(spectrogram, i * size);
+      });
+      const tf = runtime.tf;
+      const output = tf.tidy(() => model.predict(tf.tensor4d(joined, [spectrograms.length, mels, frames, channels])) as ReturnType<typeof tf.tensor>);
+      try {
+        return Array.from(await output.data());
+      } finally {
+        output.dispose();
+      }
+    },
+    dispose() {
+      disposed = true;
+      void loading?.then(({ model }) => model.dispose()).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * Training the Cry Baby classifier from a manifest of labelled audio. Same preprocessing code as inference
+ * (createMelSpectrogram / recordingSpectrograms); group-held-out validation (see manifest.ts); augmentation of both
+ * classes (augment.ts); balanced batches; the epoch with the best validation score is kept; the decision threshold
+ * is chosen on validation clips as the highest-recall threshold whose false-positive rate is at most 5 %.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../dsp/mel';
+import { buildCryNetwork } from './architecture';
+import { makeTrainingExample, createLowPassBank, AugmentationPools } from './augment';
+import { loadClips } from './dataset';
+import { evaluationReport } from './evaluate';
+import { readManifest, recordingGroup, splitOf, ManifestRow } from './manifest';
+import { chooseThreshold, precisionRecallCurve, rocCurve, operatingPoint, rocAuc, ScoredExample } from './metrics';
+import type { ModelMetadata } from './metadata';
+import { curvesSvg } from './plot';
+import { createRandomSource } from './random';
+import { saveLayersModel } from './storage';
+import { ensureTf, BackendName } from './tf';
+import { recordingSpectrograms } from './windows';
+
+/** Settings of one training run. */
+export interface TrainingOptions {
+  readonly manifest: string;
+  readonly out: string;
+  readonly seed: number;
+  readonly epochs: number;
+  readonly samplesPerEpoch: number;
+  readonly batchSize: number;
+  /** Use at most this many clips per label and split (for quick pipeline checks). */
+  readonly limitPerClass?: number;
+  readonly maxFalsePositiveRate: number;
+  readonly backend?: BackendName;
+  /** The command line, recorded in the metadata. */
+  readonly command: string;
+  readonly log: (line: string) => void;
+}
+
+/** Default settings of the shipped model's training run. */
+export const DEFAULT_TRAINING = {
+  seed: 20261124,
+  epochs: 24,
+  samplesPerEpoch: 2048,
+  batchSize: 32,
+  maxFalsePositiveRate: 0.05,
+} as const;
+
+function limitRows(rows: ManifestRow[], seed: number, limit?: number): ManifestRow[] {
+  if (!limit) return rows;
+  const kept: ManifestRow[] = [];
+  for (const split of ['train', 'validation'] as const) {
+    for (const label of ['cry', 'noncry'] as const) {
+      kept.push(...rows.filter((r) => r.label === label && splitOf(r, seed) === split).slice(0, limit));
+    }
+  }
+  return kept;
+}
+
+function summarise(rows: readonly ManifestRow[], clips: readonly Float32Array[], rate: number) {
+  const summary: Record<string, { clips: number; minutes: number; groups: number }> = {};
+  rows.forEach((row, i) => {
+    const key = `${row.label}/${row.columns.category ?? row.label}`;
+    summary[key] ??= { clips: 0, minutes: 0, groups: 0 };
+    summary[key].clips++;
+    summary[key].minutes += clips[i].length / rate / 60;
+  });
+  for (const key of Object.keys(summary)) {
+    summary[key].minutes = Math.round(summary[key].minutes * 10) / 10;
+    summary[key].groups = new Set(
+      rows.filter((r) => `${r.label}/${r.columns.category ?? r.label}` === key).map(recordingGroup),
+    ).size;
+  }
+  return summary;
+}
+
+/** Trains, writes model.json, weights.bin, metadata.json and curves.svg into `options.out`; returns the metadata. */
+export async function trainCryModel(options: TrainingOptions): Promise<ModelMetadata> {
+  const started = Date.now();
+  const { log } = options;
+  const settings = DEFAULT_MEL_SETTINGS;
+  const rate = settings.sampleRate;
+  const windowLength = settings.frames * settings.hopLength - settings.hopLength;
+  const { tf, backend, notes } = await ensureTf(options.backend);
+  log(`backend: ${backend}${notes.length ? ` (not used: ${notes.join('; ')})` : ''}`);
+
+  const rows = limitRows(readManifest(options.manifest), options.seed, options.limitPerClass);
+  log(`loading ${rows.length} clips from ${options.manifest}`);
+  let lastReport = 0;
+  const clips = await loadClips(rows, rate, (done, total) => {
+    if (done === total || Date.now() - lastReport > 5000) {
+      lastReport = Date.now();
+      log(`  decoded ${done}/${total}`);
+    }
+  });
+  const trainIndex = rows.map((_, i) => i).filter((i) => splitOf(rows[i], options.seed) === 'train');
+  const validationIndex = rows.map((_, i) => i).filter((i) => splitOf(rows[i], options.seed) === 'validation');
+  const trainRows = trainIndex.map((i) => rows[i]);
+  const validationRows = validationIndex.map((i) => rows[i]);
+  const overlap = new Set(trainRows.map(recordingGroup));
+  const leaked = validationRows.filter((r) => overlap.has(recordingGroup(r)));
+  if (leaked.length) throw new Error(`split leaks ${leaked.length} validation clips into training groups`);
+  const pools: AugmentationPools = {
+    cry: trainIndex.filter((i) => rows[i].label === 'cry').map((i) => clips[i]),
+    noncry: trainIndex.filter((i) => rows[i].label === 'noncry').map((i) => clips[i]),
+    backgrounds: trainIndex.filter((i) => rows[i].label === 'noncry' && clips[i].length >= windowLength).map((i) => clips[i]),
+  };
+  if (!pools.cry.length || !pools.noncry.length || !pools.backgrounds.length) {
+    throw new Error('training split needs cry clips, non-cry clips and at least one non-cry clip of 4 s or more');
+  }
+  if (!validationRows.some((r) => r.label === 'cry') || !validationRows.some((r) => r.label === 'noncry')) {
+    throw new Error('validation split needs both cry and non-cry clips');
+  }
+  log(
+    `split: train ${trainRows.length} clips (${pools.cry.length} cry), validation ${validationRows.length} clips ` +
+      `(${validationRows.filter((r) => r.label === 'cry').length} cry), no recording group in both`,
+  );
+  const validationWindows = validationIndex.map((i) => recordingSpectrograms(clips[i]).spectrograms);
+  log(`validation windows: ${validationWindows.reduce((n, w) => n + w.length, 0)}`);
+
+  const melOf = createMelSpectrogram(settings);
+  const random = createRandomSource(options.seed);
+  const lowPass = createLowPassBank(rate);
+  const model = buildCryNetwork(settings.nMels, settings.frames, options.seed);
+  const optimizer = tf.train.adam(1e-3);
+  model.compile({ optimizer, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  const size = settings.nMels * settings.frames;
+
+  const predictValidation = async (): Promise<number[]> => {
+    const result: number[] = [];
+    for (const windows of validationWindows) {
+      let best = 0;
+      for (let b = 0; b < windows.length; b += 64) {
+        const chunk = windows.slice(b, b + 64);
+        const input = new Float32Array(size * chunk.length);
+        chunk.forEach((w, k) => input.set(w, k * size));
+        const output = tf.tidy(() => model.predict(tf.tensor4d(input, [chunk.length, settings.nMels, settings.frames, 1])) as ReturnType<typeof tf.tensor>);
+        const values = await output.data();
+        output.dispose();
+        for (const v of values) best = Math.max(best, v);
+      }
+      result.push(best);
+    }
+    return result;
+  };
+
+  let best: { score: number; epoch: number; weights: ReturnType<tfl.LayersModel['getWeights']> } | undefined;
+  const batchesPerEpoch = Math.max(1, Math.floor(options.samplesPerEpoch / options.batchSize));
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const learningRate = epoch > 0.85 * options.epochs ? 1e-4 : epoch > 0.6 * options.epochs ? 3e-4 : 1e-3;
+    (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+    const epochStart = Date.now();
+    let lossSum = 0;
+    let accuracySum = 0;
+    for (let batch = 1; batch <= batchesPerEpoch; batch++) {
+      const input = new Float32Array(size * options.batchSize);
+      const labels = new Float32Array(options.batchSize);
+      for (let k = 0; k < options.batchSize; k++) {
+        const label = k % 2 === 0 ? 'cry' : 'noncry';
+        input.set(melOf(makeTrainingExample(label, pools, lowPass, random, windowLength)).norm, k * size);
+        labels[k] = label === 'cry' ? 1 : 0;
+      }
+      const xs = tf.tensor4d(input, [options.batchSize, settings.nMels, settings.frames, 1]);
+      const ys = tf.tensor2d(labels, [options.batchSize, 1]);
+      const [loss, accuracy] = (await model.trainOnBatch(xs, ys)) as number[];
+      tf.dispose([xs, ys]);
+      lossSum += loss;
+      accuracySum += accuracy;
+      if (batch % 16 === 0 || batch === batchesPerEpoch) {
+        log(`epoch ${epoch}/${options.epochs} batch ${batch}/${batchesPerEpoch} loss ${(lossSum / batch).toFixed(4)} accuracy ${(accuracySum / batch).toFixed(3)}`);
+      }
+    }
+    const probabilities = await predictValidation();
+    const examples: ScoredExample[] = probabilities.map((score, i) => ({ score, positive: validationRows[i].label === 'cry' }));
+    const auc = rocAuc(examples);
+    const recall = operatingPoint(examples, chooseThreshold(examples, options.maxFalsePositiveRate)).recall;
+    const score = (auc + recall) / 2;
+    log(
+      `epoch ${epoch} done in ${((Date.now() - epochStart) / 1000).toFixed(1)} s (lr ${learningRate}): ` +
+        `validation ROC AUC ${auc.toFixed(4)}, recall at FPR <= ${options.maxFalsePositiveRate} ${recall.toFixed(3)}`,
+    );
+    if (!best || score > best.score) {
+      best?.weights.forEach((w) => w.dispose());
+      best = { score, epoch, weights: model.getWeights().map((w) => w.clone()) };
+    }
+  }
+  if (!best) throw new Error('no epoch was trained');
+  model.setWeights(best.weights);
+  best.weights.forEach((w) => w.dispose());
+  log(`keeping epoch ${best.epoch}`);
+
+  const probabilities = await predictValidation();
+  const examples = probabilities.map((score, i) => ({ score, positive: validationRows[i].label === 'cry' }));
+  const threshold = chooseThreshold(examples, options.maxFalsePositiveRate);
+  const report = evaluationReport(validationRows, probabilities, threshold);
+  const durationSeconds = Math.round((Date.now() - started) / 1000);
+  const metadata: ModelMetadata = {
+    name: 'cry-baby',
+    format: 'tfjs-layers',
+    labels: ['noncry', 'cry'],
+    inputShape: [settings.nMels, settings.frames, 1],
+    preprocessing: {
+      ...settings,
+      normalisation: 'power_to_db(ref=1, amin=1e-10, top_db=80), then one global z-score per 4 s window',
+      silence: 'a window whose dB values have zero spread normalises to all zeros',
+    },
+    threshold,
+    thresholdRule: `highest validation recall with clip-level false-positive rate <= ${options.maxFalsePositiveRate}`,
+    training: {
+      command: options.command,
+      seed: options.seed,
+      epochs: options.epochs,
+      keptEpoch: best.epoch,
+      samplesPerEpoch: batchesPerEpoch * options.batchSize,
+      batchSize: options.batchSize,
+      optimizer: 'adam, learning rate 1e-3, 3e-4 after 60 % of epochs, 1e-4 after 85 %',
+      backend,
+      durationSeconds,
+      manifest: path.basename(options.manifest),
+      split: 'group-held-out: ESC-50 fold 5, and 20 % of other recording groups (install id, speaker, voice, sound set) by seeded hash',
+      augmentation:
+        'random crop, peak gain -30..-1 dBFS, low-pass 3.4-7.6 kHz (p 0.6), non-cry mixed under cries (p 0.5) and under non-cry (p 0.25) at 0-20 dB SNR, white/brown noise at 10-40 dB SNR (p 0.5), short clips zero-padded or placed in backgrounds',
+      data: { train: summarise(trainRows, trainIndex.map((i) => clips[i]), rate), validation: summarise(validationRows, validationIndex.map((i) => clips[i]), rate) },
+    },
+    validation: { ...report.overall, perCategory: report.perCategory },
+  };
+  fs.mkdirSync(options.out, { recursive: true });
+  await saveLayersModel(model, options.out);
+  fs.writeFileSync(path.join(options.out, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
+  const point = operatingPoint(examples, threshold);
+  fs.writeFileSync(
+    path.join(options.out, 'curves.svg'),
+    curvesSvg(rocCurve(examples), precisionRecallCurve(examples), `validation: ${examples.length} clips, ROC AUC ${report.overall.rocAuc.toFixed(3)}, AP ${report.overall.averagePrecision.toFixed(3)}, threshold ${threshold.toFixed(3)} (red dot)`, {
+      fpr: point.falsePositiveRate,
+      recall: point.recall,
+      precision: point.precision,
+    }),
+  );
+  model.dispose();
+  log(
+    `validation at threshold ${threshold.toFixed(4)}: ROC AUC ${report.overall.rocAuc.toFixed(4)}, AP ${report.overall.averagePrecision.toFixed(4)}, ` +
+      `precision ${report.overall.precision.toFixed(3)}, recall ${report.overall.recall.toFixed(3)}, FPR ${report.overall.falsePositiveRate.toFixed(3)}`,
+  );
+  log(`training took ${durationSeconds} s; model written to ${options.out}`);
+  return metadata;
+}
