@@ -12,7 +12,14 @@ import {
 } from '../src/core/dsp/mel';
 import { librosaDir, loadFixture } from './fixtures';
 
-const SIXTEEN_K = ['sine440_4s', 'chirp_100_7000_4s', 'noise_seed1234_4s', 'silence_4s', 'short_2p5s', 'near4_pad_3p96s'];
+const SIXTEEN_K = [
+  'sine440_4s',
+  'chirp_100_7000_4s',
+  'noise_seed1234_4s',
+  'silence_4s',
+  'short_2p5s',
+  'near4_pad_3p96s',
+];
 
 function maxAbsError(ours: Float32Array, theirs: (number | null)[][]): number {
   let worst = 0;
@@ -62,7 +69,10 @@ describe('mel spectrogram parity with librosa 0.10', () => {
         const normError = maxAbsError(mel.norm, fixture.mel_norm);
         assert.ok(normError <= 1e-4, `${name}: max abs z-score error ${normError}`);
       } else {
-        assert.ok(mel.norm.every((v) => v === 0), 'a flat (silent) spectrogram normalises to zeros, never NaN');
+        assert.ok(
+          mel.norm.every((v) => v === 0),
+          'a flat (silent) spectrogram normalises to zeros, never NaN',
+        );
       }
       process.stdout.write(`      ${name}: max |dB error| ${dbError.toExponential(2)}\n`);
     });
@@ -88,7 +98,9 @@ describe('mel spectrogram parity with librosa 0.10', () => {
     const meanError = sum / count;
     assert.ok(count > 100 * 126, `bands below 7 kHz: ${count / 126}`);
     assert.ok(meanError <= 0.05, `mean abs dB error ${meanError}`);
-    process.stdout.write(`      rec44k: mean |dB error| below 7 kHz ${meanError.toFixed(4)} over ${count / 126} bands\n`);
+    process.stdout.write(
+      `      rec44k: mean |dB error| below 7 kHz ${meanError.toFixed(4)} over ${count / 126} bands\n`,
+    );
   });
 
   it('sliding windows reuse frames and give results identical to one-clip computation', () => {

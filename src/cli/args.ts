@@ -30,6 +30,7 @@ export function numberOption(args: ParsedArgs, name: string, fallback: number): 
   const raw = args.options[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (raw === true || !Number.isFinite(value)) throw new Error(`--${name} must be a number, got ${String(raw)}`);
+  if (raw === true || !Number.isFinite(value))
+    throw new Error(`--${name} must be a number, got ${String(raw)}`);
   return value;
 }

@@ -48,9 +48,13 @@ async function melCommand(argv: string[], out: Output): Promise<number> {
   if (!file) throw new Error('mel needs a WAV file');
   const samples = await load16k(file);
   const settings = DEFAULT_MEL_SETTINGS;
-  const mel = createMelSpectrogram(settings)(samples.subarray(0, settings.frames * settings.hopLength - settings.hopLength));
+  const mel = createMelSpectrogram(settings)(
+    samples.subarray(0, settings.frames * settings.hopLength - settings.hopLength),
+  );
   if (!args.options.json) {
-    out(`${file}: ${settings.nMels} mels x ${mel.frames} frames (${mel.rawFrames} from audio), mean ${mel.mean.toFixed(2)} dB, std ${mel.std.toFixed(2)} dB`);
+    out(
+      `${file}: ${settings.nMels} mels x ${mel.frames} frames (${mel.rawFrames} from audio), mean ${mel.mean.toFixed(2)} dB, std ${mel.std.toFixed(2)} dB`,
+    );
     return 0;
   }
   out(
@@ -77,7 +81,9 @@ async function analyzeCommand(argv: string[], out: Output): Promise<number> {
   const file = args.positional[0];
   if (!file) throw new Error('analyze needs an audio file');
   const hop = numberOption(args, 'hop', 1);
-  const classifier = createCryClassifier(String(args.options.model ?? defaultModelDir()), { backend: backendOption(args.options.backend) });
+  const classifier = createCryClassifier(String(args.options.model ?? defaultModelDir()), {
+    backend: backendOption(args.options.backend),
+  });
   const info = await classifier.ensureLoaded();
   const samples = await load16k(file);
   const { starts, spectrograms } = recordingSpectrograms(samples, hop);
@@ -85,7 +91,9 @@ async function analyzeCommand(argv: string[], out: Output): Promise<number> {
   out(`# model ${info.modelDir}, backend ${info.backend}, threshold ${info.metadata.threshold.toFixed(4)}`);
   out('start_s,probability,crying');
   starts.forEach((start, i) =>
-    out(`${(start / DEFAULT_MEL_SETTINGS.sampleRate).toFixed(3)},${probabilities[i].toFixed(4)},${probabilities[i] >= info.metadata.threshold}`),
+    out(
+      `${(start / DEFAULT_MEL_SETTINGS.sampleRate).toFixed(3)},${probabilities[i].toFixed(4)},${probabilities[i] >= info.metadata.threshold}`,
+    ),
   );
   classifier.dispose();
   return 0;
@@ -105,7 +113,9 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   const manifest = args.positional[0];
   if (!manifest) throw new Error('evaluate needs a manifest.csv');
   const manifestRows = readManifest(manifest);
-  const classifier = createCryClassifier(String(args.options.model ?? defaultModelDir()), { backend: backendOption(args.options.backend) });
+  const classifier = createCryClassifier(String(args.options.model ?? defaultModelDir()), {
+    backend: backendOption(args.options.backend),
+  });
   const info = await classifier.ensureLoaded();
   err(`model ${info.modelDir}, backend ${info.backend}; loading ${manifestRows.length} clips`);
   const clips = await loadClips(manifestRows, DEFAULT_MEL_SETTINGS.sampleRate);
@@ -120,11 +130,20 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   const threshold = numberOption(args, 'threshold', info.metadata.threshold);
   const report = evaluationReport(manifestRows, probabilities, threshold);
   if (typeof args.options.predictions === 'string') {
-    const lines = ['path,label,probability', ...manifestRows.map((r, i) => `${csvField(r.path)},${r.label},${probabilities[i].toFixed(6)}`)];
+    const lines = [
+      'path,label,probability',
+      ...manifestRows.map((r, i) => `${csvField(r.path)},${r.label},${probabilities[i].toFixed(6)}`),
+    ];
     fs.writeFileSync(args.options.predictions, lines.join('\n') + '\n');
   }
   if (args.options.json) {
-    out(JSON.stringify({ model: info.modelDir, backend: info.backend, ...report }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    out(
+      JSON.stringify(
+        { model: info.modelDir, backend: info.backend, ...report },
+        (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+        2,
+      ),
+    );
     return 0;
   }
   out(`threshold ${threshold.toFixed(4)} (backend ${info.backend})`);
@@ -138,7 +157,8 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
   const args = parseArgs(argv);
   const manifest = args.options.manifest;
   const target = args.options.out;
-  if (typeof manifest !== 'string' || typeof target !== 'string') throw new Error('train needs --manifest and --out');
+  if (typeof manifest !== 'string' || typeof target !== 'string')
+    throw new Error('train needs --manifest and --out');
   const limit = numberOption(args, 'limit-per-class', 0);
   await trainCryModel({
     manifest: path.resolve(manifest),
@@ -157,7 +177,11 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
 }
 
 /** Runs the CLI; resolves to the process exit code. */
-export async function main(argv: readonly string[], out: Output = (l) => console.log(l), err: Output = (l) => console.error(l)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: Output = (l) => console.log(l),
+  err: Output = (l) => console.error(l),
+): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'mel':

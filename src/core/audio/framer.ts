@@ -67,7 +67,11 @@ export function createFramer(settings: FramerSettings): Framer {
         const start = startOf(windowIndex);
         if (start + windowLength > received) break;
         const from = start - bufferStart;
-        windows.push({ samples: buffer.slice(from, from + windowLength), startSample: start, sampleRate: rate });
+        windows.push({
+          samples: buffer.slice(from, from + windowLength),
+          startSample: start,
+          sampleRate: rate,
+        });
         windowIndex++;
       }
       const keepFrom = Math.max(0, Math.min(startOf(windowIndex), received) - bufferStart);

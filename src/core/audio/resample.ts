@@ -56,7 +56,10 @@ export function createResampler(settings: ResamplerSettings): Resampler {
   // Everything below is measured in input samples.
   const cutoff = (((passband + stopband) / 2) * lowerNyquist) / fromRate;
   const transition = ((stopband - passband) * lowerNyquist) / fromRate;
-  const beta = attenuation > 50 ? 0.1102 * (attenuation - 8.7) : 0.5842 * (attenuation - 21) ** 0.4 + 0.07886 * (attenuation - 21);
+  const beta =
+    attenuation > 50
+      ? 0.1102 * (attenuation - 8.7)
+      : 0.5842 * (attenuation - 21) ** 0.4 + 0.07886 * (attenuation - 21);
   const halfLength = Math.ceil((attenuation - 7.95) / (2.285 * 2 * Math.PI * transition) / 2) + 1;
   const taps = 2 * halfLength;
   const i0Beta = besselI0(beta);

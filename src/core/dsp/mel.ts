@@ -106,7 +106,11 @@ export function createMelFilterBank(settings: MelSettings): MelBand[] {
         last = k;
       }
     }
-    bands.push(first < 0 ? { firstBin: 0, weights: new Float64Array(0) } : { firstBin: first, weights: row.slice(first, last + 1) });
+    bands.push(
+      first < 0
+        ? { firstBin: 0, weights: new Float64Array(0) }
+        : { firstBin: first, weights: row.slice(first, last + 1) },
+    );
   }
   return bands;
 }
@@ -120,7 +124,13 @@ export function createPeriodicHann(n: number): Float64Array {
  * Computes the mel power of single STFT frames of a signal: frame t is centred on sample t * hop and zero-padded
  * where it reaches past either end of the signal (librosa's center=True, pad_mode='constant').
  */
-export type MelFrameComputer = (signal: Float32Array, centre: number, out: Float32Array, outOffset: number, outStride: number) => void;
+export type MelFrameComputer = (
+  signal: Float32Array,
+  centre: number,
+  out: Float32Array,
+  outOffset: number,
+  outStride: number,
+) => void;
 
 /** Builds a frame computer with its window, FFT tables, filter bank and scratch buffers made once. */
 export function createMelFrameComputer(settings: MelSettings = DEFAULT_MEL_SETTINGS): MelFrameComputer {
@@ -219,7 +229,9 @@ export interface SlidingMelSpectrogram {
 }
 
 /** Builds a sliding-window mel spectrogram with a frame cache. */
-export function createSlidingMelSpectrogram(settings: MelSettings = DEFAULT_MEL_SETTINGS): SlidingMelSpectrogram {
+export function createSlidingMelSpectrogram(
+  settings: MelSettings = DEFAULT_MEL_SETTINGS,
+): SlidingMelSpectrogram {
   const computeFrame = createMelFrameComputer(settings);
   const { nMels, frames, hopLength, nFft } = settings;
   let cache = new Map<number, Float32Array>();

@@ -27,7 +27,11 @@ export function buildCryNetwork(nMels: number, frames: number, seed: number): tf
   model.add(tfl.layers.flatten());
   model.add(tfl.layers.dropout({ rate: 0.4, seed: seed + 10 }));
   model.add(
-    tfl.layers.dense({ units: 32, activation: 'relu', kernelInitializer: tfl.initializers.heNormal({ seed: seed + 11 }) }),
+    tfl.layers.dense({
+      units: 32,
+      activation: 'relu',
+      kernelInitializer: tfl.initializers.heNormal({ seed: seed + 11 }),
+    }),
   );
   model.add(tfl.layers.dropout({ rate: 0.3, seed: seed + 12 }));
   model.add(

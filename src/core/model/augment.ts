@@ -97,7 +97,8 @@ export function makeTrainingExample(
       random.next() < 0.12
         ? crop(source, Math.round(random.uniform(0.35, 0.95) * windowLength), random)
         : crop(source, windowLength, random);
-    if (random.next() < 0.5) mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
+    if (random.next() < 0.5)
+      mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
   } else {
     const source = random.pick(pools.noncry);
     if (source.length >= windowLength) audio = crop(source, windowLength, random);
@@ -109,7 +110,8 @@ export function makeTrainingExample(
       const offset = random.integer(0, windowLength - source.length + 1);
       for (let i = 0; i < source.length; i++) audio[offset + i] += source[i];
     }
-    if (random.next() < 0.25) mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
+    if (random.next() < 0.25)
+      mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
   }
   if (random.next() < 0.6) audio = lowPass.apply(audio, random.integer(0, lowPass.cutoffs.length));
   if (random.next() < 0.5) {

@@ -39,7 +39,10 @@ export function defaultModelDir(): string {
 }
 
 /** Creates a classifier for the model in `modelDir` (nothing is loaded until `ensureLoaded`). */
-export function createCryClassifier(modelDir: string, options: { backend?: BackendName } = {}): CryClassifier {
+export function createCryClassifier(
+  modelDir: string,
+  options: { backend?: BackendName } = {},
+): CryClassifier {
   let loading: Promise<{ info: ClassifierInfo; model: tfl.LayersModel; runtime: TfRuntime }> | undefined;
   let disposed = false;
   const load = async () => {
@@ -55,7 +58,11 @@ export function createCryClassifier(modelDir: string, options: { backend?: Backe
         `model input shape [${declared.join(', ')}] does not match metadata.json inputShape [${metadata.inputShape.join(', ')}]`,
       );
     }
-    return { info: { modelDir, metadata, backend: runtime.backend, backendNotes: runtime.notes }, model, runtime };
+    return {
+      info: { modelDir, metadata, backend: runtime.backend, backendNotes: runtime.notes },
+      model,
+      runtime,
+    };
   };
   const loaded = () => {
     if (disposed) return Promise.reject(new Error('classifier was disposed'));
@@ -74,12 +81,19 @@ export function createCryClassifier(modelDir: string, options: { backend?: Backe
       const joined = new Float32Array(size * spectrograms.length);
       spectrograms.forEach((spectrogram, i) => {
         if (spectrogram.length !== size) {
-          throw new Error(`expected a ${mels} x ${frames} spectrogram (${size} values), got ${spectrogram.length} values`);
+          throw new Error(
+            `expected a ${mels} x ${frames} spectrogram (${size} values), got ${spectrogram.length} values`,
+          );
         }
         joined.set(spectrogram, i * size);
       });
       const tf = runtime.tf;
-      const output = tf.tidy(() => model.predict(tf.tensor4d(joined, [spectrograms.length, mels, frames, channels])) as ReturnType<typeof tf.tensor>);
+      const output = tf.tidy(
+        () =>
+          model.predict(tf.tensor4d(joined, [spectrograms.length, mels, frames, channels])) as ReturnType<
+            typeof tf.tensor
+          >,
+      );
       try {
         return Array.from(await output.data());
       } finally {

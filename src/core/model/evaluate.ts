@@ -64,7 +64,11 @@ export function figures(examples: readonly ScoredExample[], threshold: number): 
  * Builds the report. Per-category figures use the `category` column; a category holding one class only has
  * no AUC (NaN) but still its false-positive rate or recall.
  */
-export function evaluationReport(rows: readonly ManifestRow[], probabilities: readonly number[], threshold: number): EvaluationReport {
+export function evaluationReport(
+  rows: readonly ManifestRow[],
+  probabilities: readonly number[],
+  threshold: number,
+): EvaluationReport {
   const examples = rows.map((row, i) => ({ score: probabilities[i], positive: row.label === 'cry' }));
   const perCategory: Record<string, EvaluationFigures> = {};
   const categories = [...new Set(rows.map((row) => row.columns.category ?? row.label))].sort();

@@ -45,7 +45,9 @@ export function parseModelMetadata(value: unknown, source: string): ModelMetadat
     fail('preprocessing must give sampleRate, nMels, frames, nFft, hopLength');
   }
   if (p && shape && (p.nMels !== shape[0] || p.frames !== shape[1])) {
-    fail(`preprocessing (${p.nMels} mels x ${p.frames} frames) does not match inputShape ${JSON.stringify(shape)}`);
+    fail(
+      `preprocessing (${p.nMels} mels x ${p.frames} frames) does not match inputShape ${JSON.stringify(shape)}`,
+    );
   }
   return object as ModelMetadata;
 }

@@ -29,7 +29,7 @@ export function rocAuc(examples: readonly ScoredExample[]): number {
   const negatives = sorted.length - positives;
   if (positives === 0 || negatives === 0) return NaN;
   let rankSum = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j < sorted.length && sorted[j].score === sorted[i].score) j++;
     const averageRank = (i + 1 + j) / 2;
@@ -40,7 +40,9 @@ export function rocAuc(examples: readonly ScoredExample[]): number {
 }
 
 /** Points of the ROC curve (false-positive rate, true-positive rate), from (0,0) to (1,1). */
-export function rocCurve(examples: readonly ScoredExample[]): { fpr: number; tpr: number; threshold: number }[] {
+export function rocCurve(
+  examples: readonly ScoredExample[],
+): { fpr: number; tpr: number; threshold: number }[] {
   const sorted = [...examples].sort((a, b) => b.score - a.score);
   const positives = sorted.filter((e) => e.positive).length;
   const negatives = sorted.length - positives;
@@ -51,14 +53,20 @@ export function rocCurve(examples: readonly ScoredExample[]): { fpr: number; tpr
     if (sorted[i].positive) tp++;
     else fp++;
     if (i + 1 === sorted.length || sorted[i + 1].score !== sorted[i].score) {
-      points.push({ fpr: fp / Math.max(1, negatives), tpr: tp / Math.max(1, positives), threshold: sorted[i].score });
+      points.push({
+        fpr: fp / Math.max(1, negatives),
+        tpr: tp / Math.max(1, positives),
+        threshold: sorted[i].score,
+      });
     }
   }
   return points;
 }
 
 /** Points of the precision-recall curve. */
-export function precisionRecallCurve(examples: readonly ScoredExample[]): { recall: number; precision: number }[] {
+export function precisionRecallCurve(
+  examples: readonly ScoredExample[],
+): { recall: number; precision: number }[] {
   const sorted = [...examples].sort((a, b) => b.score - a.score);
   const positives = sorted.filter((e) => e.positive).length;
   const points: { recall: number; precision: number }[] = [];

@@ -9,7 +9,14 @@ export function curvesSvg(
 ): string {
   const size = 300;
   const margin = 45;
-  const panel = (offsetX: number, points: [number, number][], xLabel: string, yLabel: string, heading: string, dot: [number, number]) => {
+  const panel = (
+    offsetX: number,
+    points: [number, number][],
+    xLabel: string,
+    yLabel: string,
+    heading: string,
+    dot: [number, number],
+  ) => {
     const x = (v: number) => offsetX + margin + v * size;
     const y = (v: number) => margin + (1 - v) * size;
     const path = points.map(([a, b], i) => `${i ? 'L' : 'M'}${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ');
@@ -35,8 +42,22 @@ export function curvesSvg(
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${size + 2 * margin + 30}" font-family="sans-serif">` +
     `<rect width="100%" height="100%" fill="white"/>` +
-    panel(0, roc.map((p) => [p.fpr, p.tpr]), 'false-positive rate', 'true-positive rate', 'ROC', [operating.fpr, operating.recall]) +
-    panel(size + 2 * margin, pr.map((p) => [p.recall, p.precision]), 'recall', 'precision', 'Precision-recall', [operating.recall, operating.precision]) +
+    panel(
+      0,
+      roc.map((p) => [p.fpr, p.tpr]),
+      'false-positive rate',
+      'true-positive rate',
+      'ROC',
+      [operating.fpr, operating.recall],
+    ) +
+    panel(
+      size + 2 * margin,
+      pr.map((p) => [p.recall, p.precision]),
+      'recall',
+      'precision',
+      'Precision-recall',
+      [operating.recall, operating.precision],
+    ) +
     `<text x="${width / 2}" y="${size + 2 * margin + 22}" font-size="12" text-anchor="middle">${title}</text></svg>\n`
   );
 }

@@ -40,13 +40,12 @@ async function selectBackend(preferred?: BackendName): Promise<TfRuntime> {
   const order: BackendName[] = preferred ? [preferred] : ['tensorflow', 'wasm', 'cpu'];
   for (const name of order) {
     try {
-      if (name === 'tensorflow') {
-        require('@tensorflow/tfjs-node');
-      } else if (name === 'wasm') {
-        require('@tensorflow/tfjs-backend-wasm');
-      } else {
-        require('@tensorflow/tfjs-backend-cpu');
-      }
+      // Loaded on demand: tfjs-node is optional, and importing the WASM backend makes it the preferred one.
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      if (name === 'tensorflow') require('@tensorflow/tfjs-node');
+      else if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
+      else require('@tensorflow/tfjs-backend-cpu');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
       await tf.ready();
       if (name === 'wasm') registerWasmConvGradients();
@@ -62,13 +61,22 @@ interface WasmBackendLike {
   disposeData(dataId: object): boolean;
 }
 
-function runKernel(name: string, inputs: Record<string, TensorInfo>, backend: unknown, attrs: NamedAttrMap): TensorInfo {
+function runKernel(
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  backend: unknown,
+  attrs: NamedAttrMap,
+): TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
   if (!kernel) throw new Error(`wasm kernel ${name} missing`);
   return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
 }
 
-function assertStrideOne(strides: number | number[], dilations: number | number[] | undefined, what: string): void {
+function assertStrideOne(
+  strides: number | number[],
+  dilations: number | number[] | undefined,
+  what: string,
+): void {
   const list = [strides, dilations ?? 1].flat();
   if (list.some((v) => v !== 1)) throw new Error(`${what} on wasm supports stride 1 and dilation 1 only`);
 }

@@ -13,7 +13,14 @@ import { makeTrainingExample, createLowPassBank, AugmentationPools } from './aug
 import { loadClips } from './dataset';
 import { evaluationReport } from './evaluate';
 import { readManifest, recordingGroup, splitOf, ManifestRow } from './manifest';
-import { chooseThreshold, precisionRecallCurve, rocCurve, operatingPoint, rocAuc, ScoredExample } from './metrics';
+import {
+  chooseThreshold,
+  precisionRecallCurve,
+  rocCurve,
+  operatingPoint,
+  rocAuc,
+  ScoredExample,
+} from './metrics';
 import type { ModelMetadata } from './metadata';
 import { curvesSvg } from './plot';
 import { createRandomSource } from './random';
@@ -95,7 +102,9 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
     }
   });
   const trainIndex = rows.map((_, i) => i).filter((i) => splitOf(rows[i], options.seed) === 'train');
-  const validationIndex = rows.map((_, i) => i).filter((i) => splitOf(rows[i], options.seed) === 'validation');
+  const validationIndex = rows
+    .map((_, i) => i)
+    .filter((i) => splitOf(rows[i], options.seed) === 'validation');
   const trainRows = trainIndex.map((i) => rows[i]);
   const validationRows = validationIndex.map((i) => rows[i]);
   const overlap = new Set(trainRows.map(recordingGroup));
@@ -104,10 +113,14 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
   const pools: AugmentationPools = {
     cry: trainIndex.filter((i) => rows[i].label === 'cry').map((i) => clips[i]),
     noncry: trainIndex.filter((i) => rows[i].label === 'noncry').map((i) => clips[i]),
-    backgrounds: trainIndex.filter((i) => rows[i].label === 'noncry' && clips[i].length >= windowLength).map((i) => clips[i]),
+    backgrounds: trainIndex
+      .filter((i) => rows[i].label === 'noncry' && clips[i].length >= windowLength)
+      .map((i) => clips[i]),
   };
   if (!pools.cry.length || !pools.noncry.length || !pools.backgrounds.length) {
-    throw new Error('training split needs cry clips, non-cry clips and at least one non-cry clip of 4 s or more');
+    throw new Error(
+      'training split needs cry clips, non-cry clips and at least one non-cry clip of 4 s or more',
+    );
   }
   if (!validationRows.some((r) => r.label === 'cry') || !validationRows.some((r) => r.label === 'noncry')) {
     throw new Error('validation split needs both cry and non-cry clips');
@@ -135,7 +148,12 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
         const chunk = windows.slice(b, b + 64);
         const input = new Float32Array(size * chunk.length);
         chunk.forEach((w, k) => input.set(w, k * size));
-        const output = tf.tidy(() => model.predict(tf.tensor4d(input, [chunk.length, settings.nMels, settings.frames, 1])) as ReturnType<typeof tf.tensor>);
+        const output = tf.tidy(
+          () =>
+            model.predict(
+              tf.tensor4d(input, [chunk.length, settings.nMels, settings.frames, 1]),
+            ) as ReturnType<typeof tf.tensor>,
+        );
         const values = await output.data();
         output.dispose();
         for (const v of values) best = Math.max(best, v);
@@ -168,11 +186,16 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       lossSum += loss;
       accuracySum += accuracy;
       if (batch % 16 === 0 || batch === batchesPerEpoch) {
-        log(`epoch ${epoch}/${options.epochs} batch ${batch}/${batchesPerEpoch} loss ${(lossSum / batch).toFixed(4)} accuracy ${(accuracySum / batch).toFixed(3)}`);
+        log(
+          `epoch ${epoch}/${options.epochs} batch ${batch}/${batchesPerEpoch} loss ${(lossSum / batch).toFixed(4)} accuracy ${(accuracySum / batch).toFixed(3)}`,
+        );
       }
     }
     const probabilities = await predictValidation();
-    const examples: ScoredExample[] = probabilities.map((score, i) => ({ score, positive: validationRows[i].label === 'cry' }));
+    const examples: ScoredExample[] = probabilities.map((score, i) => ({
+      score,
+      positive: validationRows[i].label === 'cry',
+    }));
     const auc = rocAuc(examples);
     const recall = operatingPoint(examples, chooseThreshold(examples, options.maxFalsePositiveRate)).recall;
     const score = (auc + recall) / 2;
@@ -218,10 +241,22 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       backend,
       durationSeconds,
       manifest: path.basename(options.manifest),
-      split: 'group-held-out: ESC-50 fold 5, and 20 % of other recording groups (install id, speaker, voice, sound set) by seeded hash',
+      split:
+        'group-held-out: ESC-50 fold 5, and 20 % of other recording groups (install id, speaker, voice, sound set) by seeded hash',
       augmentation:
         'random crop, peak gain -30..-1 dBFS, low-pass 3.4-7.6 kHz (p 0.6), non-cry mixed under cries (p 0.5) and under non-cry (p 0.25) at 0-20 dB SNR, white/brown noise at 10-40 dB SNR (p 0.5), short clips zero-padded or placed in backgrounds',
-      data: { train: summarise(trainRows, trainIndex.map((i) => clips[i]), rate), validation: summarise(validationRows, validationIndex.map((i) => clips[i]), rate) },
+      data: {
+        train: summarise(
+          trainRows,
+          trainIndex.map((i) => clips[i]),
+          rate,
+        ),
+        validation: summarise(
+          validationRows,
+          validationIndex.map((i) => clips[i]),
+          rate,
+        ),
+      },
     },
     validation: { ...report.overall, perCategory: report.perCategory },
   };
@@ -231,11 +266,16 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
   const point = operatingPoint(examples, threshold);
   fs.writeFileSync(
     path.join(options.out, 'curves.svg'),
-    curvesSvg(rocCurve(examples), precisionRecallCurve(examples), `validation: ${examples.length} clips, ROC AUC ${report.overall.rocAuc.toFixed(3)}, AP ${report.overall.averagePrecision.toFixed(3)}, threshold ${threshold.toFixed(3)} (red dot)`, {
-      fpr: point.falsePositiveRate,
-      recall: point.recall,
-      precision: point.precision,
-    }),
+    curvesSvg(
+      rocCurve(examples),
+      precisionRecallCurve(examples),
+      `validation: ${examples.length} clips, ROC AUC ${report.overall.rocAuc.toFixed(3)}, AP ${report.overall.averagePrecision.toFixed(3)}, threshold ${threshold.toFixed(3)} (red dot)`,
+      {
+        fpr: point.falsePositiveRate,
+        recall: point.recall,
+        precision: point.precision,
+      },
+    ),
   );
   model.dispose();
   log(

@@ -6,7 +6,11 @@
 import { createSlidingMelSpectrogram, DEFAULT_MEL_SETTINGS, MelSettings } from '../dsp/mel';
 
 /** Window starts (in samples) covering a signal of `length` samples. */
-export function windowStarts(length: number, settings: MelSettings = DEFAULT_MEL_SETTINGS, hopSeconds = 1): number[] {
+export function windowStarts(
+  length: number,
+  settings: MelSettings = DEFAULT_MEL_SETTINGS,
+  hopSeconds = 1,
+): number[] {
   const windowLength = settings.frames * settings.hopLength - settings.hopLength;
   const hop = hopSeconds * settings.sampleRate;
   const starts = [0];
@@ -27,6 +31,8 @@ export function recordingSpectrograms(
   const windowLength = settings.frames * settings.hopLength - settings.hopLength;
   const sliding = createSlidingMelSpectrogram(settings);
   const starts = windowStarts(samples.length, settings, hopSeconds);
-  const spectrograms = starts.map((start) => sliding.compute(samples.subarray(start, start + windowLength), start).norm);
+  const spectrograms = starts.map(
+    (start) => sliding.compute(samples.subarray(start, start + windowLength), start).norm,
+  );
   return { starts, spectrograms };
 }

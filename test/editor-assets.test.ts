@@ -1,0 +1,105 @@
+import * as assert from 'assert';
+import { spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { projectRoot } from './fixtures';
+
+/** Starts Node-RED the way the README does (scripts/start.js) on a free port; resolves when it serves. */
+export function startNodeRed(
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; userDir: string; output: () => string }> {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-red-'));
+  const port = String(20000 + Math.floor(Math.random() * 20000));
+  const child = spawn(process.execPath, [path.join(projectRoot(), 'scripts', 'start.js')], {
+    env: {
+      ...process.env,
+      CRY_BABY_USER_DIR: userDir,
+      PORT: port,
+      CRY_BABY_FLOW: path.join(userDir, 'none.json'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`Node-RED did not start within 30 s:\n${output}`)),
+      30000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Server now running')) {
+        clearTimeout(timer);
+        resolve({ child, url: `http://127.0.0.1:${port}`, userDir, output: () => output });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Node-RED exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** Stops a Node-RED started by startNodeRed and waits for it to exit. */
+export function stopNodeRed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGINT');
+  });
+}
+
+describe('the package as Node-RED loads it (scripts/start.js, real runtime)', function () {
+  this.timeout(60000);
+  let red: Awaited<ReturnType<typeof startNodeRed>>;
+  before(async () => {
+    red = await startNodeRed();
+  });
+  after(async () => {
+    if (red) {
+      await stopNodeRed(red.child);
+      fs.rmSync(red.userDir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds every node of package.json with its editor HTML next to the compiled JS', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as {
+      'node-red': { nodes: Record<string, string> };
+    };
+    const response = await fetch(`${red.url}/nodes`, { headers: { Accept: 'text/html' } });
+    assert.strictEqual(response.status, 200);
+    const html = await response.text();
+    for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
+      assert.ok(
+        fs.existsSync(path.join(projectRoot(), file.replace(/\.js$/, '.html'))),
+        `${file} has its .html beside it`,
+      );
+      assert.ok(html.includes(`data-template-name="${type}"`), `editor form of ${type} served`);
+      assert.ok(html.includes(`data-help-name="${type}"`), `help of ${type} served`);
+    }
+    const list = (await (
+      await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } })
+    ).json()) as { module: string; types: string[]; enabled: boolean; err?: string }[];
+    const ours = list.filter((set) => set.module === 'node-red-contrib-cry-baby');
+    assert.ok(ours.length > 0, 'module loaded');
+    for (const set of ours) assert.ok(set.enabled && !set.err, `${set.types.join(',')}: ${set.err ?? 'ok'}`);
+  });
+
+  it('serves the node icon the editor asks for', async () => {
+    const icons = (await (
+      await fetch(`${red.url}/icons`, { headers: { Accept: 'application/json' } })
+    ).json()) as Record<string, string[]>;
+    assert.ok(
+      icons['node-red-contrib-cry-baby']?.includes('cry-baby.svg'),
+      `icon listed: ${JSON.stringify(icons['node-red-contrib-cry-baby'])}`,
+    );
+    const response = await fetch(`${red.url}/icons/node-red-contrib-cry-baby/cry-baby.svg`);
+    assert.strictEqual(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /svg/);
+    assert.match(await response.text(), /<svg/);
+  });
+});

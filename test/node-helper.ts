@@ -1,0 +1,62 @@
+/** Shared set-up for tests that run nodes in the real Node-RED runtime through node-red-node-test-helper. */
+import helper from 'node-red-node-test-helper';
+import type { EventEmitter } from 'events';
+import type { Node } from 'node-red';
+
+/** The helper's spy events ('call:status', 'call:error') are not in Node's typed `on`. */
+export function events(node: Node): EventEmitter {
+  return node as unknown as EventEmitter;
+}
+
+helper.init(require.resolve('node-red'));
+
+export { helper };
+
+/** A message as tests see it. */
+export type TestMessage = Record<string, unknown>;
+
+/** Resolves with the next message a node sends (rejects after `ms` so a missing message fails the test). */
+export function nextMessage(node: Node, ms = 20000): Promise<TestMessage> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no message from ${node.type} within ${ms} ms`)), ms);
+    node.once('input', (msg: TestMessage) => {
+      clearTimeout(timer);
+      resolve(msg);
+    });
+  });
+}
+
+/** Resolves when `node` calls its status with the given fill colour. */
+export function nextStatus(
+  node: Node,
+  fill: string,
+  ms = 20000,
+): Promise<{ fill?: string; shape?: string; text?: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no ${fill} status from ${node.type} within ${ms} ms`)),
+      ms,
+    );
+    const listener = (status: { fill?: string; text?: string }) => {
+      if (status.fill === fill) {
+        clearTimeout(timer);
+        events(node).removeListener('call:status', spy);
+        resolve(status);
+      }
+    };
+    const spy = (call: { args: [{ fill?: string; text?: string }] }) => listener(call.args[0]);
+    events(node).on('call:status', spy);
+  });
+}
+
+/** Resolves with the first error a node reports with node.error (or done(err)). */
+export function nextError(node: Node, ms = 20000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no error from ${node.type} within ${ms} ms`)), ms);
+    events(node).once('call:error', (call: { args: unknown[] }) => {
+      clearTimeout(timer);
+      const first = call.args[0];
+      resolve(first instanceof Error ? first.message : String(first));
+    });
+  });
+}
