@@ -8,9 +8,9 @@
 /** Writes |X[k]|^2, k = 0..n/2, of a real frame of length n into `power`. */
 export type PowerSpectrum = (frame: Float64Array, power: Float64Array) => void;
 
-/** Builds the power spectrum function for frames of length `n` (a power of two >= 4). */
+/** Builds the power spectrum function for frames of length `n` (a power of two >= 8). */
 export function createPowerSpectrum(n: number): PowerSpectrum {
-  if (n < 4 || (n & (n - 1)) !== 0) throw new Error(`FFT length must be a power of two >= 4, got ${n}`);
+  if (n < 8 || (n & (n - 1)) !== 0) throw new Error(`FFT length must be a power of two >= 8, got ${n}`);
   const half = n / 2;
   const bits = Math.log2(half);
   const reverse = new Uint32Array(half);
@@ -39,14 +39,33 @@ export function createPowerSpectrum(n: number): PowerSpectrum {
       re[i] = frame[2 * j];
       im[i] = frame[2 * j + 1];
     }
-    for (let size = 2; size <= half; size <<= 1) {
+    // Stages of size 2 and 4 have trivial twiddles (1 and -i): one radix-4 pass does both.
+    for (let a = 0; a < half; a += 4) {
+      const r0 = re[a] + re[a + 1];
+      const i0 = im[a] + im[a + 1];
+      const r1 = re[a] - re[a + 1];
+      const i1 = im[a] - im[a + 1];
+      const r2 = re[a + 2] + re[a + 3];
+      const i2 = im[a + 2] + im[a + 3];
+      const r3 = re[a + 2] - re[a + 3];
+      const i3 = im[a + 2] - im[a + 3];
+      re[a] = r0 + r2;
+      im[a] = i0 + i2;
+      re[a + 2] = r0 - r2;
+      im[a + 2] = i0 - i2;
+      // (r3 + i i3) * -i = i3 - i r3
+      re[a + 1] = r1 + i3;
+      im[a + 1] = i1 - r3;
+      re[a + 3] = r1 - i3;
+      im[a + 3] = i1 + r3;
+    }
+    for (let size = 8; size <= half; size <<= 1) {
       const halfSize = size >> 1;
       const step = half / size;
-      for (let start = 0; start < half; start += size) {
-        for (let k = 0; k < halfSize; k++) {
-          const wr = cosHalf[k * step];
-          const wi = sinHalf[k * step];
-          const a = start + k;
+      for (let k = 0; k < halfSize; k++) {
+        const wr = cosHalf[k * step];
+        const wi = sinHalf[k * step];
+        for (let a = k; a < half; a += size) {
           const b = a + halfSize;
           const tr = wr * re[b] - wi * im[b];
           const ti = wr * im[b] + wi * re[b];
