@@ -40,19 +40,25 @@ function benchFft(): void {
   const oursRuns: number[] = [];
   const dspRuns: number[] = [];
   for (let r = 0; r < 7; r++) {
-    oursRuns.push(timeMs(() => {
-      for (let i = 0; i < rounds; i++) ours(frame, power);
-    }));
-    dspRuns.push(timeMs(() => {
-      for (let i = 0; i < rounds; i++) {
-        dsp.forward(frame);
-        for (let k = 0; k <= n / 2; k++) power[k] = dsp.real[k] ** 2 + dsp.imag[k] ** 2;
-      }
-    }));
+    oursRuns.push(
+      timeMs(() => {
+        for (let i = 0; i < rounds; i++) ours(frame, power);
+      }),
+    );
+    dspRuns.push(
+      timeMs(() => {
+        for (let i = 0; i < rounds; i++) {
+          dsp.forward(frame);
+          for (let k = 0; k <= n / 2; k++) power[k] = dsp.real[k] ** 2 + dsp.imag[k] ** 2;
+        }
+      }),
+    );
   }
   const oursRate = rounds / (median(oursRuns) / 1000);
   const dspRate = rounds / (median(dspRuns) / 1000);
-  console.log(`FFT power spectrum, n=2048: ours ${oursRate.toFixed(0)}/s, dsp.js ${dspRate.toFixed(0)}/s (ours ${(oursRate / dspRate).toFixed(2)}x)`);
+  console.log(
+    `FFT power spectrum, n=2048: ours ${oursRate.toFixed(0)}/s, dsp.js ${dspRate.toFixed(0)}/s (ours ${(oursRate / dspRate).toFixed(2)}x)`,
+  );
 }
 
 function benchMel(): void {
@@ -61,9 +67,16 @@ function benchMel(): void {
   const melOf = createMelSpectrogram(settings);
   for (let i = 0; i < 20; i++) melOf(clip);
   const perClip: number[] = [];
-  for (let r = 0; r < 9; r++) perClip.push(timeMs(() => { for (let i = 0; i < 50; i++) melOf(clip); }) / 50);
+  for (let r = 0; r < 9; r++)
+    perClip.push(
+      timeMs(() => {
+        for (let i = 0; i < 50; i++) melOf(clip);
+      }) / 50,
+    );
   const msPerClip = median(perClip);
-  console.log(`mel spectrogram, 4 s clip: median ${msPerClip.toFixed(3)} ms/clip = ${(1000 / msPerClip).toFixed(0)} clips/s (librosa on this machine: about 3.8 ms/clip)`);
+  console.log(
+    `mel spectrogram, 4 s clip: median ${msPerClip.toFixed(3)} ms/clip = ${(1000 / msPerClip).toFixed(0)} clips/s (librosa on this machine: about 3.8 ms/clip)`,
+  );
 
   const hour = noise(3600 * 16000, 7);
   const windowLength = 64000;
@@ -135,7 +148,9 @@ async function benchModel(): Promise<void> {
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const on = (name: string) => wanted.length === 0 || wanted.includes(name);
-  console.log(`node ${process.version}, ${require('os').cpus().length} cores (shared machine: read medians and ratios)`);
+  console.log(
+    `node ${process.version}, ${require('os').cpus().length} cores (shared machine: read medians and ratios)`,
+  );
   if (on('mel')) {
     benchFft();
     benchMel();

@@ -5,7 +5,10 @@ import { createPowerSpectrum } from '../src/core/dsp/fft';
 describe('real FFT power spectrum', () => {
   for (const n of [8, 64, 2048]) {
     it(`matches dsp.js's complex FFT and a direct DFT at n = ${n}`, () => {
-      const frame = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + 0.3 * Math.cos(i * 1.91) + ((i * 7919) % 13) / 13 - 0.5);
+      const frame = Float64Array.from(
+        { length: n },
+        (_, i) => Math.sin(i * 0.37) + 0.3 * Math.cos(i * 1.91) + ((i * 7919) % 13) / 13 - 0.5,
+      );
       const power = new Float64Array(n / 2 + 1);
       createPowerSpectrum(n)(frame, power);
       const reference = new FFT(n, 16000);

@@ -60,3 +60,27 @@ export function nextError(node: Node, ms = 20000): Promise<string> {
     });
   });
 }
+
+type NodeModule = (RED: Record<string, unknown>) => void;
+
+/**
+ * Loads node modules with a flow of plain objects (node-specific properties are not in the helper's types).
+ * The helper's RED lacks `hooks`, which the real runtime provides (RED.hooks is @node-red/util's hooks, the
+ * instance the runtime's flows trigger); it is supplied here so that hook-based nodes run as in Node-RED.
+ */
+export function loadFlow(
+  nodes: unknown,
+  flow: Record<string, unknown>[],
+  credentials?: Record<string, unknown>,
+): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtimeHooks = (require('@node-red/util') as { hooks: unknown }).hooks;
+  const wrap =
+    (module: NodeModule): NodeModule =>
+    (RED) => {
+      if (!RED.hooks) RED.hooks = runtimeHooks;
+      return module(RED);
+    };
+  const list = (Array.isArray(nodes) ? nodes : [nodes]) as NodeModule[];
+  return helper.load(list.map(wrap) as never, flow as never, credentials as never);
+}

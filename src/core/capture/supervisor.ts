@@ -1,0 +1,193 @@
+/**
+ * A recorder child process under a watchdog: restarts it with exponential backoff when it exits, fails to
+ * start, or delivers no data for `noDataTimeoutMs`; kills it (SIGTERM, then SIGKILL after `killGraceMs`, since sox
+ * can hang on SIGTERM when its source gives no data) on stop. A missing program is reported once, with the
+ * package to install, and not retried in a loop.
+ */
+import type { ChildProcess } from 'child_process';
+import type { Readable } from 'stream';
+
+/** A started recorder: its process and the stream of raw PCM it writes. */
+export interface SpawnedRecorder {
+  readonly child: ChildProcess;
+  readonly stdout: Readable;
+}
+
+/** What the supervisor tells its owner. */
+export type CaptureEvent =
+  | { readonly kind: 'starting'; readonly attempt: number }
+  | { readonly kind: 'listening'; readonly pid: number | undefined }
+  | { readonly kind: 'restarting'; readonly reason: string; readonly delayMs: number }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'stopped' };
+
+/** Settings of a supervised capture. */
+export interface SupervisorSettings {
+  readonly spawn: () => SpawnedRecorder;
+  /** The program's name and the Debian package that provides it, for the "not installed" message. */
+  readonly program: string;
+  readonly packageHint: string;
+  readonly noDataTimeoutMs?: number;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly killGraceMs?: number;
+  readonly onData: (chunk: Buffer) => void;
+  readonly onEvent: (event: CaptureEvent) => void;
+}
+
+/** Control of a supervised capture. */
+export interface SupervisedCapture {
+  start(): void;
+  /** Stops and resolves once the child process has exited. */
+  stop(): Promise<void>;
+  readonly running: boolean;
+  /** The current child's pid (for tests and diagnostics). */
+  readonly pid: number | undefined;
+  /** How many times the recorder was (re)started. */
+  readonly starts: number;
+}
+
+/** Creates a supervised capture (not started). */
+export function createSupervisedCapture(settings: SupervisorSettings): SupervisedCapture {
+  const noDataTimeout = settings.noDataTimeoutMs ?? 5000;
+  const initialBackoff = settings.initialBackoffMs ?? 500;
+  const maxBackoff = settings.maxBackoffMs ?? 30000;
+  const killGrace = settings.killGraceMs ?? 2000;
+  let wanted = false;
+  let current: SpawnedRecorder | undefined;
+  let backoff = initialBackoff;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
+  let lastData = 0;
+  let dataSince = 0;
+  let starts = 0;
+  let exited: Promise<void> = Promise.resolve();
+
+  const clearTimers = () => {
+    if (restartTimer) clearTimeout(restartTimer);
+    if (watchdog) clearInterval(watchdog);
+    restartTimer = undefined;
+    watchdog = undefined;
+  };
+
+  const kill = (recorder: SpawnedRecorder): Promise<void> =>
+    new Promise((resolve) => {
+      const { child } = recorder;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+      const forced = setTimeout(() => child.kill('SIGKILL'), killGrace);
+      child.once('close', () => {
+        clearTimeout(forced);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+
+  const scheduleRestart = (reason: string) => {
+    if (!wanted || restartTimer) return;
+    if (dataSince && Date.now() - dataSince > 10000) backoff = initialBackoff;
+    const delay = backoff;
+    backoff = Math.min(maxBackoff, backoff * 2);
+    settings.onEvent({ kind: 'restarting', reason, delayMs: delay });
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      launch();
+    }, delay);
+  };
+
+  const launch = () => {
+    if (!wanted) return;
+    starts++;
+    settings.onEvent({ kind: 'starting', attempt: starts });
+    let recorder: SpawnedRecorder;
+    try {
+      recorder = settings.spawn();
+    } catch (error) {
+      scheduleRestart(`could not start ${settings.program}: ${(error as Error).message}`);
+      return;
+    }
+    current = recorder;
+    let settled = false;
+    let stderr = '';
+    let resolveExit: () => void = () => undefined;
+    exited = new Promise((resolve) => (resolveExit = resolve));
+    lastData = Date.now();
+    dataSince = 0;
+    recorder.child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
+    recorder.stdout.on('error', () => undefined);
+    recorder.stdout.on('data', (chunk: Buffer) => {
+      if (recorder !== current) return;
+      lastData = Date.now();
+      if (!dataSince) {
+        dataSince = lastData;
+        settings.onEvent({ kind: 'listening', pid: recorder.child.pid });
+      }
+      settings.onData(chunk);
+    });
+    const finished = (reason: string, permanent: boolean) => {
+      if (settled) return;
+      settled = true;
+      resolveExit();
+      if (recorder !== current) return;
+      current = undefined;
+      if (!wanted) return;
+      if (permanent) {
+        wanted = false;
+        clearTimers();
+        settings.onEvent({ kind: 'failed', reason });
+      } else scheduleRestart(reason);
+    };
+    recorder.child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        finished(
+          `the "${settings.program}" program is not installed (Debian/Ubuntu: apt-get install ${settings.packageHint})`,
+          true,
+        );
+      } else finished(`${settings.program}: ${error.message}`, false);
+    });
+    recorder.child.on('close', (code, signal) => {
+      const detail = stderr.trim().split('\n').pop() ?? '';
+      finished(
+        `${settings.program} exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ''}`,
+        false,
+      );
+    });
+  };
+
+  return {
+    get running() {
+      return wanted;
+    },
+    get pid() {
+      return current?.child.pid;
+    },
+    get starts() {
+      return starts;
+    },
+    start() {
+      if (wanted) return;
+      wanted = true;
+      backoff = initialBackoff;
+      launch();
+      watchdog = setInterval(
+        () => {
+          if (current && Date.now() - lastData > noDataTimeout) {
+            const stale = current;
+            current = undefined;
+            void kill(stale);
+            scheduleRestart(`no audio from ${settings.program} for ${Math.round(noDataTimeout / 1000)} s`);
+          }
+        },
+        Math.min(1000, noDataTimeout / 2),
+      );
+    },
+    async stop() {
+      wanted = false;
+      clearTimers();
+      const recorder = current;
+      current = undefined;
+      if (recorder) await kill(recorder);
+      await exited;
+      settings.onEvent({ kind: 'stopped' });
+    },
+  };
+}

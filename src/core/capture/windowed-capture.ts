@@ -1,0 +1,90 @@
+/**
+ * A supervised recorder whose PCM is cut into sliding windows. After a restart the stream starts afresh (a new
+ * `source` generation, so no spectrogram frame is reused across the gap).
+ */
+import { createFramer, Framer } from '../audio/framer';
+import type { WindowInfo } from '../audio/message';
+import { createSupervisedCapture, CaptureEvent, SpawnedRecorder, SupervisedCapture } from './supervisor';
+
+/** One window ready to be sent. */
+export interface CapturedWindow {
+  readonly samples: Float32Array;
+  readonly info: WindowInfo;
+}
+
+/** Settings of a windowed capture. */
+export interface WindowedCaptureSettings {
+  readonly name: string;
+  readonly spawn: () => SpawnedRecorder;
+  readonly program: string;
+  readonly packageHint: string;
+  readonly sampleRate: number;
+  readonly windowSeconds: number;
+  readonly hopSeconds: number;
+  readonly noDataTimeoutMs?: number;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly onWindow: (window: CapturedWindow) => void;
+  readonly onEvent: (event: CaptureEvent) => void;
+  readonly now?: () => number;
+}
+
+/** Creates a windowed capture (not started). */
+export function createWindowedCapture(settings: WindowedCaptureSettings): SupervisedCapture {
+  const now = settings.now ?? Date.now;
+  let framer: Framer = createFramer({
+    sampleRate: settings.sampleRate,
+    windowSeconds: settings.windowSeconds,
+    hopSeconds: settings.hopSeconds,
+  });
+  let generation = 0;
+  let streamStart = 0;
+  let leftover: Buffer | undefined;
+  const reset = () => {
+    framer = createFramer({
+      sampleRate: settings.sampleRate,
+      windowSeconds: settings.windowSeconds,
+      hopSeconds: settings.hopSeconds,
+    });
+    generation++;
+    streamStart = 0;
+    leftover = undefined;
+  };
+  return createSupervisedCapture({
+    spawn: settings.spawn,
+    program: settings.program,
+    packageHint: settings.packageHint,
+    noDataTimeoutMs: settings.noDataTimeoutMs,
+    initialBackoffMs: settings.initialBackoffMs,
+    maxBackoffMs: settings.maxBackoffMs,
+    onEvent: (event) => {
+      if (event.kind === 'starting') reset();
+      settings.onEvent(event);
+    },
+    onData: (chunk) => {
+      let bytes = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+      if (bytes.length % 2) {
+        leftover = bytes.subarray(bytes.length - 1);
+        bytes = bytes.subarray(0, bytes.length - 1);
+      } else leftover = undefined;
+      const count = bytes.length / 2;
+      if (count === 0) return;
+      const samples = new Float32Array(count);
+      for (let i = 0; i < count; i++) samples[i] = bytes.readInt16LE(2 * i) / 32768;
+      if (!streamStart) streamStart = now() - (count / settings.sampleRate) * 1000;
+      for (const window of framer.push(samples)) {
+        const startSeconds = window.startSample / settings.sampleRate;
+        settings.onWindow({
+          samples: window.samples,
+          info: {
+            source: `${settings.name}#${generation}`,
+            startSample: window.startSample,
+            sampleRate: settings.sampleRate,
+            startSeconds,
+            startTime: new Date(streamStart + startSeconds * 1000).toISOString(),
+          },
+        });
+      }
+    },
+  });
+}

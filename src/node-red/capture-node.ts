@@ -1,0 +1,96 @@
+/**
+ * The Node-RED side shared by the live audio sources (cry-mic, cry-stream): start on deploy or on "start",
+ * stop on "stop", one audio message per window, status for every watchdog event, and the recorder process
+ * gone before `close` completes.
+ */
+import type { Node, NodeMessageInFlow } from 'node-red';
+import { float32ToPcm16 } from '../core/audio/pcm';
+import type { CaptureEvent, SupervisedCapture } from '../core/capture/supervisor';
+import type { CapturedWindow } from '../core/capture/windowed-capture';
+import { createStatusReporter, failInput } from './status';
+
+/** What a capture node needs from its concrete type. */
+export interface CaptureNodeWiring {
+  readonly node: Node;
+  readonly autoStart: boolean;
+  readonly describe: string;
+  /** Builds the capture, given where windows and events go. */
+  readonly create: (
+    onWindow: (window: CapturedWindow) => void,
+    onEvent: (event: CaptureEvent) => void,
+  ) => SupervisedCapture;
+}
+
+/** Builds the audio message of a window (the project's convention). */
+export function windowMessage(window: CapturedWindow, topic: string): Record<string, unknown> {
+  return {
+    topic,
+    payload: float32ToPcm16(window.samples),
+    rate: window.info.sampleRate,
+    bits: 16,
+    channels: 1,
+    encoding: 'signed-integer',
+    window: window.info,
+  };
+}
+
+/** Wires a capture to a node. */
+export function wireCaptureNode(wiring: CaptureNodeWiring): void {
+  const { node } = wiring;
+  const status = createStatusReporter(node);
+  let windows = 0;
+  const capture = wiring.create(
+    (window) => {
+      windows++;
+      node.send(windowMessage(window, node.name || wiring.describe) as NodeMessageInFlow);
+    },
+    (event) => {
+      switch (event.kind) {
+        case 'starting':
+          status.starting(event.attempt > 1 ? `restarting (attempt ${event.attempt})` : 'starting');
+          break;
+        case 'listening':
+          status.ok(`listening (${wiring.describe})`);
+          break;
+        case 'restarting':
+          status.starting(`restart in ${(event.delayMs / 1000).toFixed(1)} s: ${event.reason}`);
+          node.warn(`${event.reason}; restarting in ${(event.delayMs / 1000).toFixed(1)} s`);
+          break;
+        case 'failed':
+          status.error(event.reason);
+          node.error(event.reason);
+          break;
+        case 'stopped':
+          status.stopped('stopped');
+          break;
+      }
+    },
+  );
+  if (wiring.autoStart) capture.start();
+  else status.stopped('stopped');
+  node.on('input', (msg: NodeMessageInFlow, _send, done) => {
+    const command = typeof msg.payload === 'string' ? msg.payload.trim().toLowerCase() : msg.payload;
+    if (command === 'start' || command === true) {
+      capture.start();
+      done();
+    } else if (command === 'stop' || command === false) {
+      capture.stop().then(() => done(), done);
+    } else {
+      failInput(
+        status,
+        done,
+        new Error(`expected msg.payload "start" or "stop", got ${JSON.stringify(msg.payload)}`),
+      );
+    }
+  });
+  node.on('close', (_removed: boolean, done: () => void) => {
+    capture.stop().then(
+      () => {
+        status.clear();
+        done();
+      },
+      () => done(),
+    );
+    void windows;
+  });
+}

@@ -1,0 +1,186 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import cryMicNode from '../nodes/cry-mic';
+import { pcm16ToFloat32 } from '../src/core/audio/pcm';
+import { writeWav } from '../src/core/audio/wav';
+import { createRandomSource } from '../src/core/model/random';
+import { events, helper, loadFlow, nextStatus } from './node-helper';
+import { childPids, correlationPeak, processExists, startPulseDevice, PulseDevice } from './pulse-device';
+
+interface AudioMsg {
+  payload: Buffer;
+  rate: number;
+  window: { startSample: number; source: string; startTime: string };
+}
+
+/** Collects the messages a node sends, with their arrival times. */
+function collect(nodeId: string): {
+  messages: { msg: AudioMsg; at: number }[];
+  waitFor(count: number, ms: number): Promise<void>;
+} {
+  const messages: { msg: AudioMsg; at: number }[] = [];
+  const waiters: (() => void)[] = [];
+  events(helper.getNode(nodeId)).on('input', (msg: AudioMsg) => {
+    messages.push({ msg, at: Date.now() });
+    waiters.splice(0).forEach((w) => w());
+  });
+  return {
+    messages,
+    waitFor: (count, ms) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`only ${messages.length} of ${count} windows within ${ms} ms`)),
+          ms,
+        );
+        const check = () => {
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          } else waiters.push(check);
+        };
+        check();
+      }),
+  };
+}
+
+describe('cry-mic node recording from a software audio device (PulseAudio null sink)', function () {
+  this.timeout(60000);
+  let device: PulseDevice;
+  let noiseFile: string;
+  let noise: Float32Array;
+  before(async () => {
+    device = await startPulseDevice();
+    const random = createRandomSource(42);
+    noise = Float32Array.from({ length: 16000 * 2 }, () => random.uniform(-0.4, 0.4));
+    noiseFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cry-mic-')), 'noise.wav');
+    fs.writeFileSync(noiseFile, writeWav(noise, 16000));
+  });
+  after(async () => {
+    await device?.stop();
+  });
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  for (const recorder of ['sox', 'arecord'] as const) {
+    it(`${recorder}: captures what is played, in 4 s windows every 1 s`, async () => {
+      await loadFlow(cryMicNode, [
+        {
+          id: 'mic1',
+          type: 'cry-mic',
+          recorder,
+          driver: recorder === 'sox' ? 'pulseaudio' : '',
+          window: 4,
+          hop: 1,
+          wires: [['out1']],
+        },
+        { id: 'out1', type: 'helper' },
+      ]);
+      const received = collect('out1');
+      await nextStatus(helper.getNode('mic1'), 'green');
+      await device.play(noiseFile);
+      await received.waitFor(6, 20000);
+      const windows = received.messages.map((m) => m.msg);
+      windows.forEach((w) => {
+        assert.strictEqual(w.rate, 16000);
+        assert.strictEqual(w.payload.length, 4 * 16000 * 2);
+      });
+      const starts = windows.map((w) => w.window.startSample);
+      starts
+        .slice(1)
+        .forEach((s, i) => assert.ok(Math.abs(s - starts[i] - 16000) <= 512, `hop ${s - starts[i]} samples`));
+      const gaps = received.messages
+        .slice(1)
+        .map((m, i) => m.at - received.messages[i].at)
+        .sort((a, b) => a - b);
+      const medianGap = gaps[gaps.length >> 1];
+      assert.ok(medianGap > 500 && medianGap < 1500, `median arrival gap ${medianGap} ms`);
+      const stream = new Float32Array(starts[starts.length - 1] + 64000);
+      windows.forEach((w) => stream.set(pcm16ToFloat32(w.payload), w.window.startSample));
+      const { peak } = correlationPeak(stream, noise.subarray(8000, 10000));
+      assert.ok(peak > 0.9, `correlation with the played noise ${peak.toFixed(3)}`);
+    });
+  }
+
+  it('survives the recorder being killed: restarts and messages resume; no recorder left after close', async () => {
+    await loadFlow(cryMicNode, [
+      {
+        id: 'mic2',
+        type: 'cry-mic',
+        recorder: 'sox',
+        driver: 'pulseaudio',
+        window: 2,
+        hop: 1,
+        noDataTimeout: 3,
+        wires: [['out2']],
+      },
+      { id: 'out2', type: 'helper' },
+    ]);
+    const mic = helper.getNode('mic2');
+    const received = collect('out2');
+    await received.waitFor(1, 15000);
+    const [first] = childPids('sox');
+    assert.ok(first, 'a sox process is running');
+    const restarting = nextStatus(mic, 'yellow');
+    process.kill(first, 'SIGKILL');
+    assert.match((await restarting).text ?? '', /restart/);
+    const before = received.messages.length;
+    await received.waitFor(before + 2, 15000);
+    const [second] = childPids('sox');
+    assert.ok(second && second !== first, 'a new sox process');
+    assert.notStrictEqual(
+      received.messages[received.messages.length - 1].msg.window.source,
+      received.messages[0].msg.window.source,
+    );
+    await helper.unload();
+    assert.ok(!processExists(first) && !processExists(second), 'no recorder process after close');
+    assert.deepStrictEqual(childPids('sox'), []);
+  });
+
+  it('stops on "stop" and starts on "start"', async () => {
+    await loadFlow(cryMicNode, [
+      {
+        id: 'mic3',
+        type: 'cry-mic',
+        recorder: 'sox',
+        driver: 'pulseaudio',
+        autoStart: false,
+        window: 2,
+        hop: 1,
+        wires: [['out3']],
+      },
+      { id: 'out3', type: 'helper' },
+    ]);
+    const mic = helper.getNode('mic3');
+    assert.deepStrictEqual(childPids('sox'), [], 'not started on deploy');
+    const listening = nextStatus(mic, 'green');
+    mic.receive({ payload: 'start' } as never);
+    await listening;
+    assert.strictEqual(childPids('sox').length, 1);
+    const stopped = nextStatus(mic, 'grey');
+    mic.receive({ payload: 'stop' } as never);
+    await stopped;
+    assert.deepStrictEqual(childPids('sox'), []);
+  });
+
+  it('names the package to install when the recorder program is missing', async () => {
+    const path0 = process.env.PATH;
+    process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), 'empty-path-'));
+    try {
+      await loadFlow(cryMicNode, [{ id: 'mic4', type: 'cry-mic', recorder: 'arecord', wires: [[]] }]);
+      const mic = helper.getNode('mic4');
+      const errors: string[] = [];
+      events(mic).on('call:error', (call: { args: unknown[] }) => errors.push(String(call.args[0])));
+      const red = await nextStatus(mic, 'red');
+      assert.match(red.text ?? '', /arecord/);
+      assert.ok(
+        errors.some((e) => /apt-get install alsa-utils/.test(e)),
+        errors.join('; '),
+      );
+    } finally {
+      process.env.PATH = path0;
+    }
+  });
+});
