@@ -3,6 +3,7 @@
  *   node dist/bench/run.js [mel] [model] — sections to run (default: all)
  */
 import { FFT } from 'dsp.js';
+import * as os from 'os';
 import { createPowerSpectrum } from '../src/core/dsp/fft';
 import { createMelSpectrogram, createSlidingMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../src/core/dsp/mel';
 import { createCryClassifier, defaultModelDir } from '../src/core/model/classifier';
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const on = (name: string) => wanted.length === 0 || wanted.includes(name);
   console.log(
-    `node ${process.version}, ${require('os').cpus().length} cores (shared machine: read medians and ratios)`,
+    `node ${process.version}, ${os.cpus().length} cores (shared machine: read medians and ratios)`,
   );
   if (on('mel')) {
     benchFft();

@@ -19,7 +19,6 @@ interface CryFileConfig extends NodeDef {
 export = (RED: NodeAPI): void => {
   function CryFileNode(this: Node, config: CryFileConfig): void {
     RED.nodes.createNode(this, config);
-    const node = this;
     const mode = config.mode === 'realtime' ? 'realtime' : 'fast';
     const hopSeconds = Number(config.hop ?? 1);
     if (!(hopSeconds >= 0.1 && hopSeconds <= 4)) {
@@ -67,7 +66,7 @@ export = (RED: NodeAPI): void => {
           const startSeconds = start / rate;
           const msg = {
             _msgid: msgid,
-            topic: trigger.topic ?? node.name ?? 'cry-file',
+            topic: trigger.topic ?? this.name ?? 'cry-file',
             payload: float32ToPcm16(samples.subarray(start, start + windowLength)),
             rate,
             bits: 16,
@@ -75,7 +74,7 @@ export = (RED: NodeAPI): void => {
             encoding: 'signed-integer',
             file,
             window: {
-              source: `${node.id}:${file}`,
+              source: `${this.id}:${file}`,
               startSample: start,
               sampleRate: rate,
               startSeconds,
@@ -85,19 +84,19 @@ export = (RED: NodeAPI): void => {
             },
           };
           tracker.track(msgid);
-          node.send([msg as unknown as NodeMessageInFlow, null]);
+          this.send([msg as unknown as NodeMessageInFlow, null]);
           sent++;
           status.ok(`${mode}: file ${fileIndex + 1}/${files.length}, ${sent} windows`);
           if (mode === 'fast') {
             const outcome = await tracker.whenDone(msgid, 60000);
             if (outcome === 'timeout')
-              node.warn(`the flow did not finish window ${sent} within 60 s; going on`);
+              this.warn(`the flow did not finish window ${sent} within 60 s; going on`);
           }
         }
       }
       if (myRun !== run) return;
       status.stopped(`done: ${files.length} file${files.length === 1 ? '' : 's'}, ${sent} windows`);
-      node.send([null, { ...trigger, payload: 'complete', files, windows: sent } as NodeMessageInFlow]);
+      this.send([null, { ...trigger, payload: 'complete', files, windows: sent } as NodeMessageInFlow]);
     };
 
     this.on('input', (msg: NodeMessageInFlow & { filename?: unknown }, _send, done) => {
