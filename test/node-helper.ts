@@ -26,7 +26,7 @@ export function nextMessage(node: Node, ms = 20000): Promise<TestMessage> {
   });
 }
 
-/** Resolves when `node` calls its status with the given fill colour. */
+/** Resolves when `node`'s status has the given fill colour (now, or at its next change). */
 export function nextStatus(
   node: Node,
   fill: string,

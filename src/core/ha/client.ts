@@ -26,6 +26,14 @@ export interface HaServerSettings {
   readonly connectTimeoutMs?: number;
 }
 
+/** A call that was not made because Home Assistant was disconnected and the policy said to drop it. */
+export class HaOfflineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HaOfflineError';
+  }
+}
+
 /** Connection states, as shown on every dependent node. */
 export type HaConnectionState = 'connecting' | 'connected' | 'disconnected' | 'auth failed' | 'closed';
 
@@ -159,7 +167,9 @@ export function createHaClient(settings: HaServerSettings): HaClient {
     if (state === 'connected' && connection) return run();
     if (closed) return Promise.reject(new Error('Home Assistant connection is closed'));
     if (settings.offline.policy === 'drop') {
-      return Promise.reject(new Error(`Home Assistant is not connected (${state}); message dropped`));
+      return Promise.reject(
+        new HaOfflineError(`Home Assistant is not connected (${state}); message dropped`),
+      );
     }
     const { maxItems } = settings.offline;
     return new Promise<T>((resolve, reject) => {

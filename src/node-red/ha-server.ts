@@ -1,0 +1,37 @@
+/** The part of the cry-ha-server config node that dependent nodes use, and their shared status/error handling. */
+import type { Node } from 'node-red';
+import { HaClient, HaOfflineError } from '../core/ha/client';
+import { createStatusReporter, StatusReporter } from './status';
+
+/** What a cry-ha-server node offers. */
+export interface HaServerNode extends Node {
+  readonly client: HaClient | undefined;
+  readonly problem: string | undefined;
+}
+
+/**
+ * Shows the server connection on a dependent node (yellow connecting, green connected, red auth failed /
+ * disconnected) and stops listening on close. Returns the node's status reporter.
+ */
+export function followServer(node: Node, server: HaServerNode): StatusReporter {
+  const status = createStatusReporter(node);
+  const client = server.client;
+  if (!client) {
+    status.error(server.problem ?? 'server not configured');
+    return status;
+  }
+  const off = client.onState((state, detail) => {
+    if (state === 'connected') status.ok('connected');
+    else if (state === 'connecting') status.starting('connecting');
+    else if (state === 'auth failed') status.error('authentication failed');
+    else if (state === 'disconnected') status.error(`disconnected${detail ? `: ${detail}` : ''}`);
+    else status.stopped('closed');
+  });
+  node.on('close', () => off());
+  return status;
+}
+
+/** True for calls dropped by the offline policy: not the message's fault. */
+export function isOfflineDrop(error: unknown): boolean {
+  return error instanceof HaOfflineError;
+}
