@@ -71,6 +71,13 @@ export = (RED: NodeAPI): void => {
             input = msg.payload;
           } else {
             input = spectrograms.compute(parseAudioMessage(msg)).norm;
+            (msg as ClassifierMessage & Record<string, unknown>).audio = {
+              payload: msg.payload,
+              rate: msg.rate,
+              bits: msg.bits,
+              channels: msg.channels,
+              encoding: msg.encoding,
+            };
           }
           const [probability] = await classifier.predict([input]);
           const threshold = configuredThreshold ?? info.metadata.threshold;

@@ -107,22 +107,39 @@ describe('the package as Node-RED loads it (scripts/start.js, real runtime)', fu
     const secret = 'very-secret-long-lived-token-0123456789';
     const flow = [
       { id: 'tab1', type: 'tab', label: 'HA' },
-      { id: 'ha1', type: 'cry-ha-server', name: 'home', baseUrl: 'http://127.0.0.1:9', credentials: { token: secret } },
+      {
+        id: 'ha1',
+        type: 'cry-ha-server',
+        name: 'home',
+        baseUrl: 'http://127.0.0.1:9',
+        credentials: { token: secret },
+      },
       { id: 'ev1', type: 'cry-ha-event', z: 'tab1', server: 'ha1', x: 100, y: 100, wires: [[]] },
     ];
     const deploy = await fetch(`${red.url}/flows`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' },
+      headers: {
+        'Content-Type': 'application/json',
+        'Node-RED-Deployment-Type': 'full',
+        'Node-RED-API-Version': 'v1',
+      },
       body: JSON.stringify(flow),
     });
     assert.strictEqual(deploy.status, 204, await deploy.text());
     const exported = await (await fetch(`${red.url}/flows`)).text();
     assert.ok(exported.includes('cry-ha-server'), 'server node deployed');
     assert.ok(!exported.includes(secret), 'token not in GET /flows (what Export uses)');
-    const credentials = (await (await fetch(`${red.url}/credentials/cry-ha-server/ha1`)).json()) as Record<string, unknown>;
+    const credentials = (await (await fetch(`${red.url}/credentials/cry-ha-server/ha1`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.deepStrictEqual(credentials, { has_token: true });
     const files = fs.readdirSync(red.userDir).filter((f) => f.startsWith('flows'));
-    for (const file of files) assert.ok(!fs.readFileSync(path.join(red.userDir, file), 'utf8').includes(secret), `${file} holds no plain token`);
+    for (const file of files)
+      assert.ok(
+        !fs.readFileSync(path.join(red.userDir, file), 'utf8').includes(secret),
+        `${file} holds no plain token`,
+      );
     assert.ok(files.includes('flows_cred.json'), 'credentials stored (encrypted) in flows_cred.json');
   });
 });

@@ -33,6 +33,13 @@ export function nextStatus(
   ms = 20000,
 ): Promise<{ fill?: string; shape?: string; text?: string }> {
   return new Promise((resolve, reject) => {
+    // The helper spies on Node.prototype.status (one spy for all nodes): find this node's latest call.
+    const statusSpy = node.status as unknown as {
+      getCalls?: () => { thisValue: unknown; args: [{ fill?: string; shape?: string; text?: string }] }[];
+    };
+    const mine = (statusSpy.getCalls?.() ?? []).filter((call) => call.thisValue === node);
+    const current = mine[mine.length - 1]?.args[0];
+    if (current?.fill === fill) return resolve(current);
     const timer = setTimeout(
       () => reject(new Error(`no ${fill} status from ${node.type} within ${ms} ms`)),
       ms,

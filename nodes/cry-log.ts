@@ -1,0 +1,145 @@
+/**
+ * cry-log: appends every verdict to a CSV (timestamp,audio_file,probability,model,source — the original
+ * program's columns plus two) and saves the audio of each window or each crying episode as WAV, with retention
+ * limits. A write error (disk full, unwritable folder) is reported and the flow keeps running.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { parseAudioMessage } from '../src/core/audio/message';
+import { createCsvLog } from '../src/core/log/csv';
+import { createClipStore } from '../src/core/log/clips';
+import { createStatusReporter, errorMessage, failInput, reportConfigError } from '../src/node-red/status';
+
+interface CryLogConfig extends NodeDef {
+  file?: string;
+  rotation?: string;
+  maxSizeMB?: string | number;
+  clipMode?: string;
+  clipFolder?: string;
+  preRoll?: string | number;
+  maxAgeDays?: string | number;
+  maxTotalMB?: string | number;
+}
+
+interface LogMessage extends NodeMessageInFlow {
+  cry?: { probability?: unknown; crying?: unknown; model?: unknown; windowStart?: unknown; source?: unknown };
+  audio?: { payload?: unknown; rate?: unknown; bits?: unknown; channels?: unknown; encoding?: unknown };
+  window?: { startSample?: unknown; source?: unknown };
+  file?: unknown;
+}
+
+export = (RED: NodeAPI): void => {
+  function CryLogNode(this: Node, config: CryLogConfig): void {
+    RED.nodes.createNode(this, config);
+    const userDir =
+      (RED.settings as unknown as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
+    const file = path.resolve(userDir, (config.file ?? '').trim() || 'cry-baby/predictions.csv');
+    const clipFolder = path.resolve(userDir, (config.clipFolder ?? '').trim() || 'cry-baby/clips');
+    const rotation = config.rotation === 'daily' || config.rotation === 'size' ? config.rotation : 'none';
+    const clipMode = config.clipMode === 'window' || config.clipMode === 'episode' ? config.clipMode : 'none';
+    const maxSizeMB = Number(config.maxSizeMB ?? 10);
+    const preRoll = Number(config.preRoll ?? 5);
+    const maxAgeDays = Number(config.maxAgeDays ?? 7);
+    const maxTotalMB = Number(config.maxTotalMB ?? 500);
+    const problem = !(maxSizeMB > 0)
+      ? `maximum CSV size must be above 0 MB, got ${config.maxSizeMB}`
+      : !(preRoll >= 0 && preRoll <= 60)
+        ? `pre-roll must be 0-60 s, got ${config.preRoll}`
+        : !(maxAgeDays > 0)
+          ? `maximum clip age must be above 0 days, got ${config.maxAgeDays}`
+          : !(maxTotalMB > 0)
+            ? `maximum clip space must be above 0 MB, got ${config.maxTotalMB}`
+            : undefined;
+    if (problem) return reportConfigError(this, problem);
+    const status = createStatusReporter(this);
+    const csv = createCsvLog({
+      file,
+      columns: ['timestamp', 'audio_file', 'probability', 'model', 'source'],
+      rotation,
+      maxBytes: maxSizeMB * 1024 * 1024,
+    });
+    const clips = createClipStore({
+      folder: clipFolder,
+      mode: clipMode,
+      preRollSeconds: preRoll,
+      maxAgeDays,
+      maxTotalBytes: maxTotalMB * 1024 * 1024,
+    });
+    let rows = 0;
+    status.ok(`logging to ${path.basename(file)}`);
+
+    this.on('input', (msg: LogMessage, send, done) => {
+      const probability =
+        typeof msg.cry?.probability === 'number'
+          ? msg.cry.probability
+          : typeof msg.payload === 'number'
+            ? msg.payload
+            : NaN;
+      if (!(probability >= 0 && probability <= 1)) {
+        return failInput(
+          status,
+          done,
+          new Error(
+            `expected a cry classifier message (msg.cry.probability), got ${JSON.stringify(msg.cry?.probability ?? msg.payload)}`,
+          ),
+        );
+      }
+      const parsedTime =
+        typeof msg.cry?.windowStart === 'string' ? new Date(msg.cry.windowStart) : new Date();
+      const time = Number.isFinite(parsedTime.getTime()) ? parsedTime : new Date();
+      const source =
+        typeof msg.cry?.source === 'string'
+          ? msg.cry.source
+          : typeof msg.window?.source === 'string'
+            ? msg.window.source
+            : this.id;
+      const saveClip = async (): Promise<string> => {
+        if (clipMode === 'none' || !msg.audio) return '';
+        const audio = parseAudioMessage(msg.audio);
+        return clips.add({
+          samples: audio.samples,
+          sampleRate: audio.sampleRate,
+          startSample: typeof msg.window?.startSample === 'number' ? msg.window.startSample : undefined,
+          source: source.replace(/#\d+$/, ''),
+          time,
+          crying: msg.cry?.crying === true,
+        });
+      };
+      saveClip()
+        .catch((error) => {
+          this.error(`could not save the audio clip in ${clipFolder}: ${errorMessage(error)}`, msg);
+          return '';
+        })
+        .then(async (clip) => {
+          const audioFile = clip || (typeof msg.file === 'string' ? msg.file : '');
+          const written = await csv.append(
+            {
+              timestamp: time.toISOString(),
+              audio_file: audioFile,
+              probability: probability.toFixed(6),
+              model: typeof msg.cry?.model === 'string' ? msg.cry.model : '',
+              source,
+            },
+            time,
+          );
+          rows++;
+          status.ok(`${rows} row${rows === 1 ? '' : 's'} in ${path.basename(written)}`);
+          (msg as LogMessage & Record<string, unknown>).log = { file: written, audioFile };
+          send(msg);
+          done();
+        })
+        .catch((error) =>
+          failInput(status, done, new Error(`could not write ${file}: ${errorMessage(error)}`)),
+        );
+    });
+    this.on('close', (_removed: boolean, done: () => void) => {
+      clips.close().then(
+        () => done(),
+        () => done(),
+      );
+      status.clear();
+    });
+  }
+  RED.nodes.registerType('cry-log', CryLogNode);
+};

@@ -1,0 +1,173 @@
+/**
+ * From a probability per window to crying episodes, with hysteresis:
+ *   start  when at least `onCount` of the last `onWindow` windows reach `onThreshold`, and the cooldown since the
+ *          last stop has passed;
+ *   stop   when `offCount` windows in a row stay below `offThreshold`, or no window has reached it for
+ *          `offSeconds` — but never before `minDurationSeconds` after the start.
+ * Time is the windows' own time (their start in the stream), so a replayed recording behaves like live audio.
+ */
+
+/** Policy settings. */
+export interface DetectionSettings {
+  readonly onThreshold: number;
+  readonly offThreshold: number;
+  readonly onCount: number;
+  readonly onWindow: number;
+  readonly offCount: number;
+  readonly offSeconds: number;
+  readonly cooldownSeconds: number;
+  readonly minDurationSeconds: number;
+}
+
+/** One classified window. */
+export interface WindowVerdict {
+  readonly probability: number;
+  /** Milliseconds since the epoch of the window's start. */
+  readonly time: number;
+  readonly source?: string;
+}
+
+/** What a start or stop reports. */
+export interface EpisodeEvent {
+  readonly kind: 'start' | 'stop';
+  readonly startTime: string;
+  readonly endTime?: string;
+  readonly durationSeconds: number;
+  readonly peakProbability: number;
+  readonly meanProbability: number;
+  readonly windows: number;
+  readonly source?: string;
+}
+
+/** The detector's state after a window. */
+export interface DetectionState {
+  readonly crying: boolean;
+  /** Seconds in the current state (crying or quiet). */
+  readonly sinceSeconds: number;
+}
+
+/** A stateful detector. */
+export interface Detector {
+  push(verdict: WindowVerdict): EpisodeEvent | undefined;
+  readonly state: DetectionState;
+  reset(): void;
+}
+
+/** Checks settings; returns a problem description or undefined. */
+export function validateDetectionSettings(s: DetectionSettings): string | undefined {
+  if (!(s.onThreshold > 0 && s.onThreshold < 1))
+    return `on-threshold must be between 0 and 1, got ${s.onThreshold}`;
+  if (!(s.offThreshold > 0 && s.offThreshold <= s.onThreshold))
+    return `off-threshold must be above 0 and at most the on-threshold, got ${s.offThreshold}`;
+  if (!(Number.isInteger(s.onWindow) && s.onWindow >= 1 && s.onWindow <= 60))
+    return `M (windows considered) must be 1-60, got ${s.onWindow}`;
+  if (!(Number.isInteger(s.onCount) && s.onCount >= 1 && s.onCount <= s.onWindow))
+    return `N must be between 1 and M, got ${s.onCount}`;
+  if (!(Number.isInteger(s.offCount) && s.offCount >= 1))
+    return `K (quiet windows to stop) must be at least 1, got ${s.offCount}`;
+  for (const [name, value] of [
+    ['off seconds', s.offSeconds],
+    ['cooldown', s.cooldownSeconds],
+    ['minimum duration', s.minDurationSeconds],
+  ] as const) {
+    if (!(value >= 0)) return `${name} must be 0 or more seconds, got ${value}`;
+  }
+  return undefined;
+}
+
+/** Creates a detector. */
+export function createDetector(settings: DetectionSettings): Detector {
+  let recent: boolean[] = [];
+  let crying = false;
+  let episode:
+    | {
+        start: number;
+        peak: number;
+        sum: number;
+        count: number;
+        lastLoud: number;
+        quietRun: number;
+        source?: string;
+      }
+    | undefined;
+  let stateSince: number | undefined;
+  let lastStop = -Infinity;
+  let lastTime = 0;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    get state() {
+      return {
+        crying,
+        sinceSeconds: stateSince === undefined ? 0 : Math.max(0, (lastTime - stateSince) / 1000),
+      };
+    },
+    reset() {
+      recent = [];
+      crying = false;
+      episode = undefined;
+      stateSince = undefined;
+      lastStop = -Infinity;
+    },
+    push({ probability, time, source }) {
+      lastTime = time;
+      stateSince ??= time;
+      recent.push(probability >= settings.onThreshold);
+      if (recent.length > settings.onWindow) recent.shift();
+      if (!crying || !episode) {
+        const loud = recent.filter(Boolean).length;
+        if (loud >= settings.onCount && (time - lastStop) / 1000 >= settings.cooldownSeconds) {
+          crying = true;
+          stateSince = time;
+          episode = {
+            start: time,
+            peak: probability,
+            sum: probability,
+            count: 1,
+            lastLoud: time,
+            quietRun: 0,
+            source,
+          };
+          return {
+            kind: 'start',
+            startTime: iso(time),
+            durationSeconds: 0,
+            peakProbability: probability,
+            meanProbability: probability,
+            windows: 1,
+            source,
+          };
+        }
+        return undefined;
+      }
+      episode.peak = Math.max(episode.peak, probability);
+      episode.sum += probability;
+      episode.count++;
+      if (probability >= settings.offThreshold) {
+        episode.lastLoud = time;
+        episode.quietRun = 0;
+      } else episode.quietRun++;
+      const duration = (time - episode.start) / 1000;
+      const ended =
+        episode.quietRun >= settings.offCount || (time - episode.lastLoud) / 1000 >= settings.offSeconds;
+      if (ended && duration >= settings.minDurationSeconds) {
+        const event: EpisodeEvent = {
+          kind: 'stop',
+          startTime: iso(episode.start),
+          endTime: iso(time),
+          durationSeconds: duration,
+          peakProbability: episode.peak,
+          meanProbability: episode.sum / episode.count,
+          windows: episode.count,
+          source: episode.source,
+        };
+        crying = false;
+        stateSince = time;
+        lastStop = time;
+        episode = undefined;
+        recent = [];
+        return event;
+      }
+      return undefined;
+    },
+  };
+}

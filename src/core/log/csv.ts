@@ -1,0 +1,85 @@
+/**
+ * An append-only CSV log (RFC 4180 quoting): the header is written once, with the first row, in the same write;
+ * every row is one append of a whole line, so a crash never leaves half a row and nothing already written is
+ * rewritten. Rotation: none, daily (one file per local date) or by size (the full file is renamed .1, .2, …).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Quotes a field when it holds a comma, quote, CR or LF. */
+export function csvField(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Settings of a CSV log. */
+export interface CsvLogSettings {
+  /** The log file, e.g. /data/cry-baby/predictions.csv (daily rotation inserts the date before .csv). */
+  readonly file: string;
+  readonly columns: readonly string[];
+  readonly rotation: 'none' | 'daily' | 'size';
+  readonly maxBytes?: number;
+  readonly keepFiles?: number;
+}
+
+/** An append-only CSV log. */
+export interface CsvLog {
+  /** Appends one row; resolves with the file written to. */
+  append(row: Readonly<Record<string, unknown>>, when?: Date): Promise<string>;
+}
+
+function localDate(when: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}`;
+}
+
+/** Creates the log; files and folders are made on the first append. */
+export function createCsvLog(settings: CsvLogSettings): CsvLog {
+  const header = settings.columns.map(csvField).join(',') + '\n';
+  const maxBytes = settings.maxBytes ?? 10 * 1024 * 1024;
+  const keep = settings.keepFiles ?? 5;
+  let chain: Promise<unknown> = Promise.resolve();
+  const fileFor = (when: Date) =>
+    settings.rotation === 'daily'
+      ? settings.file.replace(/(\.csv)?$/i, `-${localDate(when)}.csv`)
+      : settings.file;
+
+  const rotateBySize = async (file: string, incoming: number) => {
+    let size = 0;
+    try {
+      size = (await fs.promises.stat(file)).size;
+    } catch {
+      return;
+    }
+    if (size === 0 || size + incoming <= maxBytes) return;
+    const numbered = (n: number) => file.replace(/(\.csv)?$/i, `.${n}.csv`);
+    await fs.promises.rm(numbered(keep), { force: true });
+    for (let n = keep - 1; n >= 1; n--) {
+      await fs.promises.rename(numbered(n), numbered(n + 1)).catch(() => undefined);
+    }
+    await fs.promises.rename(file, numbered(1));
+  };
+
+  const write = async (row: Readonly<Record<string, unknown>>, when: Date) => {
+    const file = fileFor(when);
+    const line = settings.columns.map((c) => csvField(row[c])).join(',') + '\n';
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    if (settings.rotation === 'size') await rotateBySize(file, Buffer.byteLength(line));
+    let empty = true;
+    try {
+      empty = (await fs.promises.stat(file)).size === 0;
+    } catch {
+      empty = true;
+    }
+    await fs.promises.appendFile(file, empty ? header + line : line);
+    return file;
+  };
+
+  return {
+    append(row, when = new Date()) {
+      const result = chain.then(() => write(row, when));
+      chain = result.catch(() => undefined);
+      return result;
+    },
+  };
+}

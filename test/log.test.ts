@@ -1,0 +1,269 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import cryLogNode from '../nodes/cry-log';
+import cryDetectNode from '../nodes/cry-detect';
+import { createCsvLog, csvField } from '../src/core/log/csv';
+import { createClipStore } from '../src/core/log/clips';
+import { readWav } from '../src/core/audio/wav';
+import { parseCsvLine } from '../src/core/model/manifest';
+import { float32ToPcm16 } from '../src/core/audio/pcm';
+import { helper, loadFlow, nextError, nextMessage, nextStatus, events } from './node-helper';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cry-log-'));
+}
+
+describe('CSV log and clip store', () => {
+  it('quotes fields as RFC 4180 says', () => {
+    assert.strictEqual(csvField('plain'), 'plain');
+    assert.strictEqual(csvField('a,b'), '"a,b"');
+    assert.strictEqual(csvField('say "hi"'), '"say ""hi"""');
+    assert.strictEqual(csvField('two\nlines'), '"two\nlines"');
+    assert.deepStrictEqual(parseCsvLine(['x', csvField('/a, "b".wav'), '0.5'].join(',')), [
+      'x',
+      '/a, "b".wav',
+      '0.5',
+    ]);
+  });
+
+  it('writes the header once with the first row, keeps every row whole and in order', async () => {
+    const dir = tempDir();
+    const log = createCsvLog({
+      file: path.join(dir, 'sub', 'p.csv'),
+      columns: ['timestamp', 'audio_file', 'probability'],
+      rotation: 'none',
+    });
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        log.append({ timestamp: `t${i}`, audio_file: `/clips/a,${i}.wav`, probability: i / 50 }),
+      ),
+    );
+    const lines = fs
+      .readFileSync(path.join(dir, 'sub', 'p.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
+    assert.strictEqual(lines[0], 'timestamp,audio_file,probability');
+    assert.strictEqual(lines.length, 51);
+    lines
+      .slice(1)
+      .forEach((line, i) =>
+        assert.deepStrictEqual(parseCsvLine(line), [`t${i}`, `/clips/a,${i}.wav`, String(i / 50)]),
+      );
+  });
+
+  it('rotates by size (with a header in each file) and by day', async () => {
+    const dir = tempDir();
+    const sized = createCsvLog({
+      file: path.join(dir, 's.csv'),
+      columns: ['a'],
+      rotation: 'size',
+      maxBytes: 30,
+    });
+    for (let i = 0; i < 12; i++) await sized.append({ a: `row-${i}` });
+    const files = fs.readdirSync(dir).sort();
+    assert.ok(files.includes('s.csv') && files.includes('s.1.csv'), files.join(','));
+    for (const f of files)
+      assert.ok(fs.readFileSync(path.join(dir, f), 'utf8').startsWith('a\n'), `${f} starts with the header`);
+    const all = files.flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n').slice(1));
+    assert.strictEqual(all.length, 12, 'no row lost across rotations');
+    const daily = createCsvLog({ file: path.join(dir, 'd.csv'), columns: ['a'], rotation: 'daily' });
+    const first = await daily.append({ a: 1 }, new Date(2026, 10, 24, 23, 59));
+    const second = await daily.append({ a: 2 }, new Date(2026, 10, 25, 0, 1));
+    assert.deepStrictEqual(
+      [path.basename(first), path.basename(second)],
+      ['d-2026-11-24.csv', 'd-2026-11-25.csv'],
+    );
+  });
+
+  it('saves each window as a WAV in window mode and enforces the total size', async () => {
+    const dir = tempDir();
+    const store = createClipStore({
+      folder: dir,
+      mode: 'window',
+      preRollSeconds: 0,
+      maxAgeDays: 7,
+      maxTotalBytes: 3 * 128044,
+    });
+    const files: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      files.push(
+        await store.add({
+          samples: new Float32Array(64000).fill(0.01 * i),
+          sampleRate: 16000,
+          source: 'mic',
+          time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+          crying: false,
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, i === 3 ? 2100 : 5));
+    }
+    await store.close();
+    assert.ok(fs.existsSync(files[4]) && readWav(fs.readFileSync(files[4])).samples.length === 64000);
+    const total = fs.readdirSync(dir).reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);
+    assert.ok(total <= 3 * 128044, `total ${total} bytes within the limit`);
+    assert.ok(!fs.existsSync(files[0]), 'oldest clip removed');
+  });
+
+  it('saves a crying episode as one WAV with its pre-roll, stitched from overlapping windows', async () => {
+    const dir = tempDir();
+    const store = createClipStore({
+      folder: dir,
+      mode: 'episode',
+      preRollSeconds: 2,
+      maxAgeDays: 7,
+      maxTotalBytes: 1e9,
+    });
+    const stream = Float32Array.from({ length: 16000 * 12 }, (_, i) => Math.sin(i / 10) * 0.3);
+    const results: string[] = [];
+    for (let k = 0; k <= 8; k++) {
+      const start = k * 16000;
+      results.push(
+        await store.add({
+          samples: stream.slice(start, start + 64000),
+          sampleRate: 16000,
+          startSample: start,
+          source: 'mic',
+          time: new Date(Date.UTC(2026, 0, 1, 0, 0, k)),
+          crying: k >= 3 && k <= 5,
+        }),
+      );
+    }
+    await store.close();
+    assert.deepStrictEqual(
+      results.map((r) => r !== ''),
+      [false, false, false, true, true, true, false, false, false],
+    );
+    assert.strictEqual(new Set(results.filter(Boolean)).size, 1, 'one file for the episode');
+    const clip = readWav(fs.readFileSync(results[3])).samples;
+    // from 2 s before window 3 (1 s) to the end of window 5 (9 s)
+    assert.strictEqual(clip.length, 8 * 16000);
+    const expected = float32ToPcm16(stream.subarray(16000, 9 * 16000));
+    assert.ok(float32ToPcm16(clip).equals(expected), 'episode audio is the stream, continuous and exact');
+  });
+});
+
+describe('cry-log and cry-detect nodes', function () {
+  this.timeout(30000);
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  const cryMsg = (i: number, probability: number, extra: Record<string, unknown> = {}) => ({
+    payload: probability,
+    cry: {
+      probability,
+      crying: probability >= 0.8,
+      threshold: 0.8,
+      model: 'cry-baby',
+      windowStart: new Date(Date.UTC(2026, 10, 24, 6, 0, i)).toISOString(),
+      source: 'n1#0',
+    },
+    ...extra,
+  });
+
+  it('cry-log appends one row per window, with ISO timestamps and the file of each clip', async () => {
+    const dir = tempDir();
+    await loadFlow(cryLogNode, [
+      {
+        id: 'log1',
+        type: 'cry-log',
+        file: path.join(dir, 'predictions.csv'),
+        clipMode: 'window',
+        clipFolder: path.join(dir, 'clips, "quoted"'),
+        wires: [['o1']],
+      },
+      { id: 'o1', type: 'helper' },
+    ]);
+    const log = helper.getNode('log1');
+    for (let i = 0; i < 3; i++) {
+      const out = nextMessage(helper.getNode('o1'));
+      log.receive(
+        cryMsg(i, i / 4, {
+          audio: {
+            payload: float32ToPcm16(new Float32Array(64000)),
+            rate: 16000,
+            bits: 16,
+            channels: 1,
+            encoding: 'signed-integer',
+          },
+        }) as never,
+      );
+      await out;
+    }
+    const lines = fs.readFileSync(path.join(dir, 'predictions.csv'), 'utf8').trimEnd().split('\n');
+    assert.strictEqual(lines[0], 'timestamp,audio_file,probability,model,source');
+    assert.strictEqual(lines.length, 4);
+    const first = parseCsvLine(lines[1]);
+    assert.strictEqual(first[0], '2026-11-24T06:00:00.000Z');
+    assert.ok(fs.existsSync(first[1]) && first[1].includes('clips, "quoted"'), first[1]);
+    assert.deepStrictEqual(first.slice(2), ['0.000000', 'cry-baby', 'n1#0']);
+  });
+
+  it('cry-log reports an unwritable log with a red status and keeps what was logged and keeps running', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'not-a-folder'), 'x');
+    await loadFlow(cryLogNode, [
+      { id: 'bad', type: 'cry-log', file: path.join(dir, 'not-a-folder', 'p.csv'), wires: [[]] },
+      { id: 'good', type: 'cry-log', file: path.join(dir, 'good.csv'), wires: [['o2']] },
+      { id: 'o2', type: 'helper' },
+    ]);
+    const good = helper.getNode('good');
+    const first = nextMessage(helper.getNode('o2'), 5000);
+    good.receive(cryMsg(0, 0.5) as never);
+    await first;
+    const bad = helper.getNode('bad');
+    const error = nextError(bad, 5000);
+    bad.receive(cryMsg(1, 0.5) as never);
+    assert.match(await error, /could not write .*p\.csv/);
+    assert.strictEqual((await nextStatus(bad, 'red', 5000)).fill, 'red');
+    const second = nextMessage(helper.getNode('o2'), 5000);
+    good.receive(cryMsg(2, 0.6) as never);
+    await second;
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'good.csv'), 'utf8').trimEnd().split('\n').length, 3);
+  });
+
+  it('cry-detect emits start and stop with the episode, and passes every window on its second output', async () => {
+    await loadFlow(cryDetectNode, [
+      {
+        id: 'det',
+        type: 'cry-detect',
+        onCount: 2,
+        onWindow: 3,
+        offCount: 3,
+        offSeconds: 30,
+        cooldown: 10,
+        minDuration: 2,
+        wires: [['ev'], ['all']],
+      },
+      { id: 'ev', type: 'helper' },
+      { id: 'all', type: 'helper' },
+    ]);
+    const eventsSeen: { payload: string; event: { durationSeconds: number; peakProbability: number } }[] = [];
+    const passed: unknown[] = [];
+    events(helper.getNode('ev')).on('input', (m: (typeof eventsSeen)[number]) => eventsSeen.push(m));
+    events(helper.getNode('all')).on('input', (m: unknown) => passed.push(m));
+    const det = helper.getNode('det');
+    const probabilities = [0.1, 0.9, 0.95, 0.9, 0.85, 0.2, 0.1, 0.1, 0.1, 0.1];
+    for (let i = 0; i < probabilities.length; i++) {
+      const out = nextMessage(helper.getNode('all'));
+      det.receive(cryMsg(i, probabilities[i]) as never);
+      await out;
+    }
+    assert.strictEqual(passed.length, probabilities.length);
+    assert.deepStrictEqual(
+      eventsSeen.map((e) => e.payload),
+      ['start', 'stop'],
+    );
+    assert.strictEqual(
+      eventsSeen[1].event.durationSeconds,
+      5,
+      'started at 2 s (2 of 3), stopped at 7 s (3 quiet windows)',
+    );
+    assert.strictEqual(eventsSeen[1].event.peakProbability, 0.95);
+    const error = nextError(det);
+    det.receive({ payload: 'loud' } as never);
+    assert.match(await error, /expected a probability/);
+  });
+});
