@@ -1,7 +1,7 @@
 /** cry-mic: captures a microphone with node-record-lpcm16 (sox, rec or arecord) and sends sliding windows. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { createWindowedCapture } from '../src/core/capture/windowed-capture';
-import { MicRecorder, PACKAGE_OF, spawnMicRecorder } from '../src/core/capture/recorders';
+import { explainMicFailure, MicRecorder, PACKAGE_OF, spawnMicRecorder } from '../src/core/capture/recorders';
 import { wireCaptureNode } from '../src/node-red/capture-node';
 import { reportConfigError } from '../src/node-red/status';
 
@@ -72,6 +72,7 @@ export = (RED: NodeAPI): void => {
             }),
           program: settings.recorder,
           packageHint: PACKAGE_OF[settings.recorder],
+          explain: explainMicFailure,
           sampleRate,
           windowSeconds: settings.windowSeconds,
           hopSeconds: settings.hopSeconds,

@@ -85,3 +85,16 @@ export function spawnStreamRecorder(settings: StreamSettings): SpawnedRecorder {
   if (!child.stdout) throw new Error('ffmpeg started without a stdout pipe');
   return { child, stdout: child.stdout };
 }
+
+/** Recognises the recorders' "no device" messages and says it plainly. */
+export function explainMicFailure(stderr: string): string | undefined {
+  if (
+    /no default audio device|can't open input|cannot open audio device|audio open error|No such (file|device).*(pcm|hw:|dev)|Invalid card|Unknown PCM|Connection refused/i.test(
+      stderr,
+    )
+  ) {
+    const detail = stderr.trim().split('\n').pop() ?? '';
+    return `no microphone found (check the device setting): ${detail}`;
+  }
+  return undefined;
+}

@@ -27,6 +27,8 @@ export interface SupervisorSettings {
   /** The program's name and the Debian package that provides it, for the "not installed" message. */
   readonly program: string;
   readonly packageHint: string;
+  /** Turns the recorder's last error output into a sentence for the user (e.g. "no microphone found"). */
+  readonly explain?: (stderr: string) => string | undefined;
   readonly noDataTimeoutMs?: number;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -146,8 +148,9 @@ export function createSupervisedCapture(settings: SupervisorSettings): Supervise
     });
     recorder.child.on('close', (code, signal) => {
       const detail = stderr.trim().split('\n').pop() ?? '';
+      const explained = settings.explain?.(stderr);
       finished(
-        `${settings.program} exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ''}`,
+        explained ?? `${settings.program} exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ''}`,
         false,
       );
     });

@@ -18,6 +18,7 @@ export interface WindowedCaptureSettings {
   readonly spawn: () => SpawnedRecorder;
   readonly program: string;
   readonly packageHint: string;
+  readonly explain?: (stderr: string) => string | undefined;
   readonly sampleRate: number;
   readonly windowSeconds: number;
   readonly hopSeconds: number;
@@ -54,6 +55,7 @@ export function createWindowedCapture(settings: WindowedCaptureSettings): Superv
     spawn: settings.spawn,
     program: settings.program,
     packageHint: settings.packageHint,
+    explain: settings.explain,
     noDataTimeoutMs: settings.noDataTimeoutMs,
     initialBackoffMs: settings.initialBackoffMs,
     maxBackoffMs: settings.maxBackoffMs,
