@@ -8,10 +8,9 @@ if (!fs.existsSync(entry)) {
   console.error('cry-baby: not built yet: run "npm run build" in ' + path.join(__dirname, '..'));
   process.exit(2);
 }
-require(entry).main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error('cry-baby: ' + (error && error.message ? error.message : String(error)));
-    process.exit(1);
-  },
-);
+// Exit once everything written to stdout has been flushed (a piped stdout is asynchronous).
+const exitAfterFlush = (code) => process.stdout.write('', () => process.exit(code));
+require(entry).main(process.argv.slice(2)).then(exitAfterFlush, (error) => {
+  console.error('cry-baby: ' + (error && error.message ? error.message : String(error)));
+  exitAfterFlush(1);
+});

@@ -49,6 +49,8 @@ export = (RED: NodeAPI): void => {
     const replay = async (target: string, myRun: number, trigger: NodeMessageInFlow) => {
       const files = listAudioFiles(target);
       const startedAt = Date.now();
+      // In fast mode, time runs on through the files as if they were one recording.
+      let elapsedSeconds = 0;
       let sent = 0;
       for (const [fileIndex, file] of files.entries()) {
         if (myRun !== run) return;
@@ -74,12 +76,13 @@ export = (RED: NodeAPI): void => {
             encoding: 'signed-integer',
             file,
             window: {
-              source: `${this.id}:${file}`,
+              // One stream per file (frames are never shared across files); one source for the detector.
+              source: `${this.id}#${fileIndex}`,
               startSample: start,
               sampleRate: rate,
               startSeconds,
               startTime: new Date(
-                (mode === 'realtime' ? fileStart : startedAt) + startSeconds * 1000,
+                (mode === 'realtime' ? fileStart : startedAt + elapsedSeconds * 1000) + startSeconds * 1000,
               ).toISOString(),
             },
           };
@@ -93,6 +96,7 @@ export = (RED: NodeAPI): void => {
               this.warn(`the flow did not finish window ${sent} within 60 s; going on`);
           }
         }
+        elapsedSeconds += samples.length / rate;
       }
       if (myRun !== run) return;
       status.stopped(`done: ${files.length} file${files.length === 1 ? '' : 's'}, ${sent} windows`);

@@ -1,18 +1,51 @@
 /**
- * Training-audio augmentation, applied to both classes so that no artefact of the sources becomes a cue:
+ * Training-audio augmentation, applied to both classes so that no artefact of the sources becomes a cue
+ * (sources drawn with square-root weights, see weightedPool):
  * random crop (time shift), random gain (peak at -30 to -1 dBFS), random band-limiting (most cries come from 8 kHz recordings, so a
- * low-pass with a cutoff of 3.4-7.6 kHz is applied to either class), mixing of non-cry audio under cries and
+ * low-pass with a cutoff of 3.4-7.6 kHz, mostly near 4 kHz, is applied to 85 % of non-cry and 40 % of cry examples),
+ * digital silence (non-cry) and short events in digital silence (both classes), mixing of non-cry audio under cries and
  * under other non-cry audio at random SNR, white or brown noise, and short clips either zero-padded (what
  * inference does with a short clip) or placed inside a background.
  */
 import type { RandomSource } from './random';
 
+/** Clips grouped by source (e.g. cry/donateacry, noncry/music), each group drawn with its weight. */
+export interface WeightedPool {
+  readonly groups: readonly (readonly Float32Array[])[];
+  readonly weights: readonly number[];
+}
+
 /** The audio pools an example is drawn from (16 kHz mono). */
 export interface AugmentationPools {
-  readonly cry: readonly Float32Array[];
-  readonly noncry: readonly Float32Array[];
+  readonly cry: WeightedPool;
+  readonly noncry: WeightedPool;
   /** Non-cry clips at least one window long, used as backgrounds. */
   readonly backgrounds: readonly Float32Array[];
+}
+
+/**
+ * Groups clips by source and weights each group by the square root of its clip count, so that small sources
+ * (the few full-band cries, music) are seen more often than their share and large ones less.
+ */
+export function weightedPool(clips: readonly Float32Array[], sources: readonly string[]): WeightedPool {
+  const bySource = new Map<string, Float32Array[]>();
+  clips.forEach((clip, i) => {
+    const list = bySource.get(sources[i]) ?? [];
+    list.push(clip);
+    bySource.set(sources[i], list);
+  });
+  const groups = [...bySource.keys()].sort().map((key) => bySource.get(key) as Float32Array[]);
+  return { groups, weights: groups.map((g) => Math.sqrt(g.length)) };
+}
+
+function pickFrom(pool: WeightedPool, random: RandomSource): Float32Array {
+  const total = pool.weights.reduce((a, b) => a + b, 0);
+  let r = random.next() * total;
+  for (let i = 0; i < pool.groups.length; i++) {
+    r -= pool.weights[i];
+    if (r < 0 || i === pool.groups.length - 1) return random.pick(pool.groups[i]);
+  }
+  return random.pick(pool.groups[0]);
 }
 
 /** A window-sized FIR low-pass bank, built once. */
@@ -91,16 +124,27 @@ export function makeTrainingExample(
   windowLength: number,
 ): Float32Array {
   let audio: Float32Array;
-  if (label === 'cry') {
-    const source = random.pick(pools.cry);
+  const sparse = random.next();
+  if (label === 'noncry' && sparse < 0.03) {
+    // Digital silence (a muted input, the padding of a recording) is not crying.
+    return new Float32Array(windowLength);
+  }
+  if (sparse < 0.1) {
+    // A short event in digital silence, as in padded recordings: for both classes, so silence is no cue.
+    const source = pickFrom(label === 'cry' ? pools.cry : pools.noncry, random);
+    const event = crop(source, Math.round(random.uniform(0.1, 0.4) * windowLength), random);
+    audio = new Float32Array(windowLength);
+    audio.set(event, random.integer(0, windowLength - event.length + 1));
+  } else if (label === 'cry') {
+    const source = pickFrom(pools.cry, random);
     audio =
-      random.next() < 0.12
+      random.next() < 0.2
         ? crop(source, Math.round(random.uniform(0.35, 0.95) * windowLength), random)
         : crop(source, windowLength, random);
     if (random.next() < 0.5)
       mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
   } else {
-    const source = random.pick(pools.noncry);
+    const source = pickFrom(pools.noncry, random);
     if (source.length >= windowLength) audio = crop(source, windowLength, random);
     else if (random.next() < 0.5) audio = source.slice();
     else {
@@ -113,7 +157,14 @@ export function makeTrainingExample(
     if (random.next() < 0.25)
       mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
   }
-  if (random.next() < 0.6) audio = lowPass.apply(audio, random.integer(0, lowPass.cutoffs.length));
+  // Most cries come from 8 kHz recordings: band-limit non-cry audio about as often, mostly near 4 kHz.
+  const lowPassChance = label === 'cry' ? 0.4 : 0.85;
+  if (random.next() < lowPassChance) {
+    const nearFour = lowPass.cutoffs.filter((c) => c <= 4300).length;
+    const index =
+      random.next() < 0.6 ? random.integer(0, nearFour) : random.integer(0, lowPass.cutoffs.length);
+    audio = lowPass.apply(audio, index);
+  }
   if (random.next() < 0.5) {
     const noise = new Float32Array(audio.length);
     const brown = random.next() < 0.5;

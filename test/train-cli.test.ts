@@ -1,0 +1,155 @@
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createCryClassifier } from '../src/core/model/classifier';
+import { readManifest, recordingGroup, splitOf } from '../src/core/model/manifest';
+import { librosaDir, loadFixture, projectRoot, sharedDir } from './fixtures';
+import { writeTinyModel } from './tiny-model';
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [path.join(projectRoot(), 'bin', 'cry-baby.js'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    cwd: projectRoot(),
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const MANIFEST = () => path.join(sharedDir(), 'data', 'train', 'manifest.csv');
+
+describe('the cry-baby CLI and the training pipeline', function () {
+  this.timeout(120000);
+
+  it('mel --json prints the 128 x 126 spectrogram of the first 4 s, matching librosa', () => {
+    const { status, stdout, stderr } = cli([
+      'mel',
+      path.join(librosaDir(), 'chirp_100_7000_4s.wav'),
+      '--json',
+    ]);
+    assert.strictEqual(status, 0, stderr);
+    const json = JSON.parse(stdout) as {
+      sampleRate: number;
+      nMels: number;
+      frames: number;
+      melPower: number[][];
+      melDb: number[][];
+      melNorm: number[][];
+    };
+    assert.deepStrictEqual([json.sampleRate, json.nMels, json.frames], [16000, 128, 126]);
+    for (const key of ['melPower', 'melDb', 'melNorm'] as const) {
+      assert.strictEqual(json[key].length, 128);
+      json[key].forEach((row) => assert.strictEqual(row.length, 126));
+    }
+    const fixture = loadFixture('chirp_100_7000_4s');
+    let worst = 0;
+    fixture.mel_db.forEach((row, m) =>
+      row.forEach((v, t) => (worst = Math.max(worst, Math.abs((v ?? 0) - json.melDb[m][t])))),
+    );
+    assert.ok(worst <= 1e-3, `dB error ${worst}`);
+  });
+
+  it('mel pads a short file and says what is wrong with a bad one', () => {
+    const short = JSON.parse(cli(['mel', path.join(librosaDir(), 'short_2p5s.wav'), '--json']).stdout) as {
+      frames: number;
+      melNorm: number[][];
+    };
+    assert.strictEqual(short.frames, 126);
+    const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'bad.wav');
+    fs.writeFileSync(bad, 'not audio at all');
+    const result = cli(['mel', bad, '--json']);
+    assert.notStrictEqual(result.status, 0);
+    assert.match(result.stderr, /not a WAV file/);
+  });
+
+  it('the split keeps every recording group on one side', () => {
+    const rows = readManifest(MANIFEST());
+    const sides = new Map<string, Set<string>>();
+    for (const row of rows) {
+      const group = recordingGroup(row);
+      const set = sides.get(group) ?? new Set<string>();
+      set.add(splitOf(row, 20261124));
+      sides.set(group, set);
+    }
+    assert.ok([...sides.values()].every((set) => set.size === 1));
+    const donateacry = rows.filter((r) => r.path.includes('donateacry')).map(recordingGroup);
+    assert.ok(
+      new Set(donateacry).size < donateacry.length,
+      'app installs with several recordings are grouped',
+    );
+  });
+
+  it('train runs end to end on a tiny subset and writes a loadable model, metadata and curves', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-train-'));
+    const result = cli([
+      'train',
+      '--manifest',
+      MANIFEST(),
+      '--out',
+      out,
+      '--limit-per-class',
+      '4',
+      '--epochs',
+      '1',
+      '--samples-per-epoch',
+      '32',
+      '--seed',
+      '7',
+    ]);
+    assert.strictEqual(result.status, 0, result.stderr + result.stdout);
+    assert.match(result.stdout, /backend: (wasm|tensorflow|cpu)/);
+    assert.match(result.stdout, /epoch 1\/1 batch 1\/1 loss \d/);
+    for (const file of ['model.json', 'weights.bin', 'metadata.json', 'curves.svg'])
+      assert.ok(fs.existsSync(path.join(out, file)), file);
+    const metadata = JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8')) as {
+      training: { seed: number; command: string };
+      threshold: number;
+    };
+    assert.strictEqual(metadata.training.seed, 7);
+    assert.match(metadata.training.command, /^cry-baby train --manifest .* --seed 7$/);
+    assert.match(
+      fs.readFileSync(path.join(out, 'curves.svg'), 'utf8'),
+      /<svg[\s\S]*ROC[\s\S]*Precision-recall/,
+    );
+    const classifier = createCryClassifier(out);
+    const [p] = await classifier.predict([new Float32Array(128 * 126)]);
+    assert.ok(p >= 0 && p <= 1);
+    classifier.dispose();
+  });
+
+  it('analyze prints one probability per window; evaluate prints metrics and writes predictions', async () => {
+    const model = await writeTinyModel();
+    const analyzed = cli(['analyze', path.join(librosaDir(), 'rec44k_noise_4s.wav'), '--model', model]);
+    assert.strictEqual(analyzed.status, 0, analyzed.stderr);
+    const lines = analyzed.stdout.trim().split('\n');
+    assert.match(lines[0], /backend (wasm|tensorflow|cpu)/);
+    assert.strictEqual(lines[1], 'start_s,probability,crying');
+    assert.match(lines[2], /^0\.000,0\.\d{4},(true|false)$/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-eval-'));
+    const manifest = path.join(dir, 'manifest.csv');
+    fs.writeFileSync(
+      manifest,
+      [
+        'path,label,category',
+        `${path.join(librosaDir(), 'noise_seed1234_4s.wav')},cry,loud`,
+        `${path.join(librosaDir(), 'sine440_4s.wav')},noncry,tone`,
+        `${path.join(librosaDir(), 'short_2p5s.wav')},noncry,tone`,
+      ].join('\n') + '\n',
+    );
+    const predictions = path.join(dir, 'predictions.csv');
+    const evaluated = cli(['evaluate', manifest, '--json', '--predictions', predictions, '--model', model]);
+    assert.strictEqual(evaluated.status, 0, evaluated.stderr);
+    const report = JSON.parse(evaluated.stdout) as {
+      overall: { clips: number; rocAuc: number };
+      perCategory: Record<string, { clips: number }>;
+    };
+    assert.strictEqual(report.overall.clips, 3);
+    assert.ok(report.overall.rocAuc >= 0 && report.overall.rocAuc <= 1);
+    assert.deepStrictEqual(Object.keys(report.perCategory).sort(), ['loud', 'tone']);
+    const written = fs.readFileSync(predictions, 'utf8').trim().split('\n');
+    assert.strictEqual(written[0], 'path,label,probability');
+    assert.strictEqual(written.length, 4);
+    fs.rmSync(model, { recursive: true, force: true });
+  });
+});
