@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: speed and memory figures (never asserted in tests). Prints medians over repeated runs.
- *   node dist/bench/run.js [mel] [model] — sections to run (default: all)
+ *   node --expose-gc dist/bench/run.js [mel] [model] [capture] — sections to run (default: all);
+ *   CRY_BABY_BENCH_CAPTURE_SECONDS sets the capture run (default 180 s)
  */
 import { FFT } from 'dsp.js';
 import * as os from 'os';
@@ -8,6 +9,7 @@ import { createPowerSpectrum } from '../src/core/dsp/fft';
 import { createMelSpectrogram, createSlidingMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../src/core/dsp/mel';
 import { createCryClassifier, defaultModelDir } from '../src/core/model/classifier';
 import type { BackendName } from '../src/core/model/tf';
+import { benchCapture } from './capture';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
     benchMel();
   }
   if (on('model')) await benchModel();
+  if (on('capture')) await benchCapture(Number(process.env.CRY_BABY_BENCH_CAPTURE_SECONDS ?? 180));
 }
 
 void main();
