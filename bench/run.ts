@@ -151,9 +151,7 @@ async function benchModel(): Promise<void> {
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const on = (name: string) => wanted.length === 0 || wanted.includes(name);
-  console.log(
-    `node ${process.version}, ${os.cpus().length} cores (shared machine: read medians and ratios)`,
-  );
+  console.log(`node ${process.version}, ${os.cpus().length} cores (shared machine: read medians and ratios)`);
   if (on('mel')) {
     benchFft();
     benchMel();

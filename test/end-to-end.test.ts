@@ -21,7 +21,9 @@ import { startHaTestServer, HaTestServer } from './ha-test-server';
 import { projectRoot, sharedDir } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const switchNode = require(require.resolve('@node-red/nodes/core/function/10-switch.js', { paths: [projectRoot()] })) as unknown;
+const switchNode = require(
+  require.resolve('@node-red/nodes/core/function/10-switch.js', { paths: [projectRoot()] }),
+) as unknown;
 
 const CRY = 'cry/donateacry/03ADDCFB-354E-416D-BF32-260CF47F7060-1433658024-1.1-f-04-ti.flac';
 const NONCRY = ['noncry/speech/asterisk-en/conf-adminmenu.flac'];
@@ -56,14 +58,64 @@ describe('end to end: replayed recordings to Home Assistant and the CSV log (shi
     await loadFlow(
       [cryFileNode, cryClassifierNode, cryDetectNode, cryLogNode, serverNode, actionNode, switchNode],
       [
-        { id: 'file', type: 'cry-file', path: path.join(dir, 'recordings'), mode: 'fast', hop: 1, x: 100, y: 100, wires: [['classifier'], ['complete']] },
-        { id: 'classifier', type: 'cry-classifier', modelDir: '', x: 300, y: 100, wires: [['detect', 'log']] },
-        { id: 'detect', type: 'cry-detect', x: 500, y: 100, wires: [['switch'], []] },
-        { id: 'switch', type: 'switch', property: 'payload', propertyType: 'msg', rules: [{ t: 'eq', v: 'start', vt: 'str' }, { t: 'eq', v: 'stop', vt: 'str' }], checkall: 'true', outputs: 2, x: 700, y: 100, wires: [['on'], ['off']] },
-        { id: 'on', type: 'cry-ha-action', server: 'srv', action: 'light.turn_on', target: '{"entity_id":"light.nursery"}', data: '{}', x: 900, y: 80, wires: [[]] },
-        { id: 'off', type: 'cry-ha-action', server: 'srv', action: 'light.turn_off', target: '{"entity_id":"light.nursery"}', data: '{}', x: 900, y: 120, wires: [[]] },
-        { id: 'log', type: 'cry-log', file: path.join(dir, 'predictions.csv'), rotation: 'none', clipMode: 'window', clipFolder: path.join(dir, 'clips'), x: 500, y: 200, wires: [[]] },
-        { id: 'srv', type: 'cry-ha-server', baseUrl: ha.url, offlinePolicy: 'queue', queueSize: 10, queueMaxAge: 60 },
+        {
+          id: 'file',
+          type: 'cry-file',
+          path: path.join(dir, 'recordings'),
+          mode: 'fast',
+          hop: 1,
+          wires: [['classifier'], ['complete']],
+        },
+        { id: 'classifier', type: 'cry-classifier', modelDir: '', wires: [['detect', 'log']] },
+        { id: 'detect', type: 'cry-detect', wires: [['startOrStop'], []] },
+        {
+          id: 'startOrStop',
+          type: 'switch',
+          property: 'payload',
+          propertyType: 'msg',
+          rules: [
+            { t: 'eq', v: 'start', vt: 'str' },
+            { t: 'eq', v: 'stop', vt: 'str' },
+          ],
+          checkall: 'true',
+          outputs: 2,
+          wires: [['on'], ['off']],
+        },
+        {
+          id: 'on',
+          type: 'cry-ha-action',
+          server: 'srv',
+          action: 'light.turn_on',
+          target: '{"entity_id":"light.nursery"}',
+          data: '{}',
+          wires: [[]],
+        },
+        {
+          id: 'off',
+          type: 'cry-ha-action',
+          server: 'srv',
+          action: 'light.turn_off',
+          target: '{"entity_id":"light.nursery"}',
+          data: '{}',
+          wires: [[]],
+        },
+        {
+          id: 'log',
+          type: 'cry-log',
+          file: path.join(dir, 'predictions.csv'),
+          rotation: 'none',
+          clipMode: 'window',
+          clipFolder: path.join(dir, 'clips'),
+          wires: [[]],
+        },
+        {
+          id: 'srv',
+          type: 'cry-ha-server',
+          baseUrl: ha.url,
+          offlinePolicy: 'queue',
+          queueSize: 10,
+          queueMaxAge: 60,
+        },
         { id: 'complete', type: 'helper' },
       ],
       { srv: { token: ha.token } },
@@ -71,7 +123,9 @@ describe('end to end: replayed recordings to Home Assistant and the CSV log (shi
     const done = nextMessage(helper.getNode('complete'), 100000);
     helper.getNode('file').receive({ payload: 'go' } as never);
     const complete = (await done) as { windows: number };
-    const lights = ha.commands.filter((c) => c.type === 'call_service').map((c) => `${c.domain}.${c.service}`);
+    const lights = ha.commands
+      .filter((c) => c.type === 'call_service')
+      .map((c) => `${c.domain}.${c.service}`);
     assert.deepStrictEqual(lights, ['light.turn_on', 'light.turn_off']);
     const rows = fs.readFileSync(path.join(dir, 'predictions.csv'), 'utf8').trimEnd().split('\n');
     assert.strictEqual(rows[0], 'timestamp,audio_file,probability,model,source');

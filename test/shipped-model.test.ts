@@ -28,14 +28,20 @@ describe('the shipped model', function () {
 
   it('is the committed models/cry-baby, small, with the command, seed, threshold and validation figures', () => {
     assert.strictEqual(folder, path.join(projectRoot(), 'models', 'cry-baby'));
-    const size = ['model.json', 'weights.bin'].reduce((n, f) => n + fs.statSync(path.join(folder, f)).size, 0);
+    const size = ['model.json', 'weights.bin'].reduce(
+      (n, f) => n + fs.statSync(path.join(folder, f)).size,
+      0,
+    );
     assert.ok(size < 2 * 1024 * 1024, `${size} bytes`);
     const metadata = JSON.parse(fs.readFileSync(path.join(folder, 'metadata.json'), 'utf8')) as {
       threshold: number;
       training: { command: string; seed: number };
       validation: { rocAuc: number; recall: number; falsePositiveRate: number };
     };
-    assert.match(metadata.training.command, /^cry-baby train --manifest \.\.\/shared\/data\/train\/manifest\.csv --out models\/cry-baby/);
+    assert.match(
+      metadata.training.command,
+      /^cry-baby train --manifest \.\.\/shared\/data\/train\/manifest\.csv --out models\/cry-baby/,
+    );
     assert.ok(Number.isInteger(metadata.training.seed));
     assert.ok(metadata.threshold > 0 && metadata.threshold < 1);
     assert.ok(fs.existsSync(path.join(folder, 'curves.svg')));
@@ -51,12 +57,21 @@ describe('the shipped model', function () {
     };
     const cries = await Promise.all(CRIES.map(score));
     const others = await Promise.all(NONCRIES.map(score));
-    const report = [...CRIES.map((f, i) => `${f}: ${cries[i].toFixed(3)}`), ...NONCRIES.map((f, i) => `${f}: ${others[i].toFixed(3)}`)].join('\n');
-    const auc = rocAuc([...cries.map((score) => ({ score, positive: true })), ...others.map((score) => ({ score, positive: false }))]);
+    const report = [
+      ...CRIES.map((f, i) => `${f}: ${cries[i].toFixed(3)}`),
+      ...NONCRIES.map((f, i) => `${f}: ${others[i].toFixed(3)}`),
+    ].join('\n');
+    const auc = rocAuc([
+      ...cries.map((score) => ({ score, positive: true })),
+      ...others.map((score) => ({ score, positive: false })),
+    ]);
     assert.ok(auc >= 0.9, `ROC AUC ${auc} on these clips\n${report}`);
     const above = cries.filter((p) => p >= info.metadata.threshold).length;
     const below = others.filter((p) => p < info.metadata.threshold).length;
-    assert.ok(above >= CRIES.length - 1 && below >= NONCRIES.length - 1, `threshold ${info.metadata.threshold}\n${report}`);
+    assert.ok(
+      above >= CRIES.length - 1 && below >= NONCRIES.length - 1,
+      `threshold ${info.metadata.threshold}\n${report}`,
+    );
     const [silence] = await classifier.predict([new Float32Array(128 * 126)]);
     assert.ok(silence < info.metadata.threshold, `digital silence scores ${silence}`);
     classifier.dispose();
