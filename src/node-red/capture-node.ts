@@ -39,6 +39,7 @@ export function wireCaptureNode(wiring: CaptureNodeWiring): void {
   const { node } = wiring;
   const status = createStatusReporter(node);
   let windows = 0;
+  let lastWarning: string | undefined;
   const capture = wiring.create(
     (window) => {
       windows++;
@@ -50,11 +51,15 @@ export function wireCaptureNode(wiring: CaptureNodeWiring): void {
           status.starting(event.attempt > 1 ? `restarting (attempt ${event.attempt})` : 'starting');
           break;
         case 'listening':
+          lastWarning = undefined;
           status.ok(`listening (${wiring.describe})`);
           break;
         case 'restarting':
           status.starting(`restart in ${(event.delayMs / 1000).toFixed(1)} s: ${event.reason}`);
-          node.warn(`${event.reason}; restarting in ${(event.delayMs / 1000).toFixed(1)} s`);
+          // Warn once per kind of failure, not at every retry of a recorder that stays broken for hours.
+          if (event.reason !== lastWarning)
+            node.warn(`${event.reason}; restarting (retries continue with growing delays up to 30 s)`);
+          lastWarning = event.reason;
           break;
         case 'failed':
           status.error(event.reason);

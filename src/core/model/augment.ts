@@ -1,8 +1,8 @@
 /**
  * Training-audio augmentation, applied to both classes so that no artefact of the sources becomes a cue
- * (sources drawn with square-root weights, see weightedPool):
+ * (clips drawn uniformly within a class, see weightedPool):
  * random crop (time shift), random gain (peak at -30 to -1 dBFS), random band-limiting (most cries come from 8 kHz recordings, so a
- * low-pass with a cutoff of 3.4-7.6 kHz, mostly near 4 kHz, is applied to 85 % of non-cry and 40 % of cry examples),
+ * low-pass with a cutoff of 3.4-7.6 kHz is applied to 60 % of the examples of either class),
  * digital silence (non-cry) and short events in digital silence (both classes), mixing of non-cry audio under cries and
  * under other non-cry audio at random SNR, white or brown noise, and short clips either zero-padded (what
  * inference does with a short clip) or placed inside a background.
@@ -24,10 +24,14 @@ export interface AugmentationPools {
 }
 
 /**
- * Groups clips by source and weights each group by the square root of its clip count, so that small sources
- * (the few full-band cries, music) are seen more often than their share and large ones less.
+ * Groups clips by source; `weighting` 'clips' draws every clip alike (a source weighs its clip count), 'sqrt'
+ * weights each source by the square root of its clip count (small sources seen more often).
  */
-export function weightedPool(clips: readonly Float32Array[], sources: readonly string[]): WeightedPool {
+export function weightedPool(
+  clips: readonly Float32Array[],
+  sources: readonly string[],
+  weighting: 'clips' | 'sqrt' = 'clips',
+): WeightedPool {
   const bySource = new Map<string, Float32Array[]>();
   clips.forEach((clip, i) => {
     const list = bySource.get(sources[i]) ?? [];
@@ -35,9 +39,10 @@ export function weightedPool(clips: readonly Float32Array[], sources: readonly s
     bySource.set(sources[i], list);
   });
   const groups = [...bySource.keys()].sort().map((key) => bySource.get(key) as Float32Array[]);
-  return { groups, weights: groups.map((g) => Math.sqrt(g.length)) };
+  return { groups, weights: groups.map((g) => (weighting === 'sqrt' ? Math.sqrt(g.length) : g.length)) };
 }
 
+/** Draws a clip: a source by weight, then a clip of it uniformly. */
 function pickFrom(pool: WeightedPool, random: RandomSource): Float32Array {
   const total = pool.weights.reduce((a, b) => a + b, 0);
   let r = random.next() * total;
@@ -157,14 +162,8 @@ export function makeTrainingExample(
     if (random.next() < 0.25)
       mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
   }
-  // Most cries come from 8 kHz recordings: band-limit non-cry audio about as often, mostly near 4 kHz.
-  const lowPassChance = label === 'cry' ? 0.4 : 0.85;
-  if (random.next() < lowPassChance) {
-    const nearFour = lowPass.cutoffs.filter((c) => c <= 4300).length;
-    const index =
-      random.next() < 0.6 ? random.integer(0, nearFour) : random.integer(0, lowPass.cutoffs.length);
-    audio = lowPass.apply(audio, index);
-  }
+  // Most cries come from 8 kHz recordings: band-limit audio of both classes so bandwidth is less of a cue.
+  if (random.next() < 0.6) audio = lowPass.apply(audio, random.integer(0, lowPass.cutoffs.length));
   if (random.next() < 0.5) {
     const noise = new Float32Array(audio.length);
     const brown = random.next() < 0.5;

@@ -49,7 +49,7 @@ export interface TrainingOptions {
 /** Default settings of the shipped model's training run. */
 export const DEFAULT_TRAINING = {
   seed: 20261124,
-  epochs: 12,
+  epochs: 10,
   samplesPerEpoch: 2048,
   batchSize: 32,
   maxFalsePositiveRate: 0.05,
@@ -268,10 +268,9 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       manifest: path.basename(options.manifest),
       split:
         'group-held-out: ESC-50 fold 5, and 20 % of other recording groups (install id, speaker, voice, sound set) by seeded hash',
-      sampling:
-        'balanced classes; within a class, sources (cry/<source>, noncry/<category>) weighted by the square root of their clip counts',
+      sampling: 'balanced classes; within a class every clip alike',
       augmentation:
-        'random crop, peak gain -30..-1 dBFS, low-pass 3.4-7.6 kHz mostly near 4 kHz (non-cry p 0.85, cry p 0.4), non-cry mixed under cries (p 0.5) and under non-cry (p 0.25) at 0-20 dB SNR, white/brown noise at 10-40 dB SNR (p 0.5), short clips zero-padded or placed in backgrounds, digital silence (non-cry, p 0.03), short events in digital silence (both, p 0.07-0.1)',
+        'random crop, peak gain -30..-1 dBFS, low-pass 3.4-7.6 kHz (p 0.6, both classes), non-cry mixed under cries (p 0.5) and under non-cry (p 0.25) at 0-20 dB SNR, white/brown noise at 10-40 dB SNR (p 0.5), short clips zero-padded or placed in backgrounds, digital silence (non-cry, p 0.03), short events in digital silence (both, p 0.07-0.1)',
       data: {
         train: summarise(
           trainRows,
