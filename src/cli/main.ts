@@ -168,6 +168,7 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
     samplesPerEpoch: numberOption(args, 'samples-per-epoch', DEFAULT_TRAINING.samplesPerEpoch),
     batchSize: numberOption(args, 'batch-size', DEFAULT_TRAINING.batchSize),
     maxFalsePositiveRate: numberOption(args, 'max-fpr', DEFAULT_TRAINING.maxFalsePositiveRate),
+    targetRecall: numberOption(args, 'target-recall', DEFAULT_TRAINING.targetRecall),
     limitPerClass: limit > 0 ? limit : undefined,
     backend: backendOption(args.options.backend),
     command: ['cry-baby', 'train', ...argv].join(' '),

@@ -130,3 +130,25 @@ export function chooseThreshold(examples: readonly ScoredExample[], maxFalsePosi
   const lower = scores.find((s) => s < best);
   return lower === undefined ? best : (best + lower) / 2;
 }
+
+/**
+ * The decision threshold for an alarm: the highest threshold that still reaches `targetRecall` with a
+ * false-positive rate at most `maxFalsePositiveRate` (fewest false alarms for the recall asked for); when no
+ * threshold reaches both, the highest-recall one within the false-positive limit (`chooseThreshold`).
+ */
+export function chooseAlarmThreshold(
+  examples: readonly ScoredExample[],
+  targetRecall: number,
+  maxFalsePositiveRate: number,
+): number {
+  const scores = [...new Set(examples.map((e) => e.score))].sort((a, b) => b - a);
+  for (let i = 0; i < scores.length; i++) {
+    const point = operatingPoint(examples, scores[i]);
+    if (point.recall >= targetRecall) {
+      if (point.falsePositiveRate > maxFalsePositiveRate) break;
+      const lower = scores[i + 1];
+      return lower === undefined ? scores[i] : (scores[i] + lower) / 2;
+    }
+  }
+  return chooseThreshold(examples, maxFalsePositiveRate);
+}

@@ -3,7 +3,8 @@
  * (createMelSpectrogram / recordingSpectrograms); group-held-out validation (see manifest.ts); augmentation of both
  * classes (augment.ts); balanced batches; the epoch with the best validation score (mean of the per-category ROC AUC
  * and the recall at the false-positive limit) is kept; the decision threshold
- * is chosen on validation clips as the highest-recall threshold whose false-positive rate is at most 5 %.
+ * is chosen on validation clips as the highest threshold that keeps recall at 95 % or more with a false-positive
+ * rate of at most 5 % (the fewest false alarms for that recall).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,6 +16,7 @@ import { loadClips } from './dataset';
 import { evaluationReport } from './evaluate';
 import { readManifest, recordingGroup, splitOf, ManifestRow } from './manifest';
 import {
+  chooseAlarmThreshold,
   chooseThreshold,
   precisionRecallCurve,
   rocCurve,
@@ -40,6 +42,8 @@ export interface TrainingOptions {
   /** Use at most this many clips per label and split (for quick pipeline checks). */
   readonly limitPerClass?: number;
   readonly maxFalsePositiveRate: number;
+  /** Recall the threshold must keep on validation clips (the highest such threshold is chosen). */
+  readonly targetRecall: number;
   readonly backend?: BackendName;
   /** The command line, recorded in the metadata. */
   readonly command: string;
@@ -53,6 +57,7 @@ export const DEFAULT_TRAINING = {
   samplesPerEpoch: 2048,
   batchSize: 32,
   maxFalsePositiveRate: 0.05,
+  targetRecall: 0.95,
 } as const;
 
 function limitRows(rows: ManifestRow[], seed: number, limit?: number): ManifestRow[] {
@@ -240,7 +245,7 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
 
   const probabilities = await predictValidation();
   const examples = probabilities.map((score, i) => ({ score, positive: validationRows[i].label === 'cry' }));
-  const threshold = chooseThreshold(examples, options.maxFalsePositiveRate);
+  const threshold = chooseAlarmThreshold(examples, options.targetRecall, options.maxFalsePositiveRate);
   const report = evaluationReport(validationRows, probabilities, threshold);
   const durationSeconds = Math.round((Date.now() - started) / 1000);
   const metadata: ModelMetadata = {
@@ -254,7 +259,7 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       silence: 'a window whose dB values have zero spread normalises to all zeros',
     },
     threshold,
-    thresholdRule: `highest validation recall with clip-level false-positive rate <= ${options.maxFalsePositiveRate}`,
+    thresholdRule: `highest threshold keeping validation recall >= ${options.targetRecall} with clip-level false-positive rate <= ${options.maxFalsePositiveRate} (else the highest recall within that rate)`,
     training: {
       command: options.command,
       seed: options.seed,
