@@ -2,6 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawn } from 'child_process';
+import { projectRoot } from './fixtures';
 import cryMicNode from '../nodes/cry-mic';
 import { pcm16ToFloat32 } from '../src/core/audio/pcm';
 import { writeWav } from '../src/core/audio/wav';
@@ -182,5 +184,41 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
     } finally {
       process.env.PATH = path0;
     }
+  });
+
+  it('cry-baby listen records, prints a probability every hop and appends the CSV', async () => {
+    const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cry-listen-')), 'predictions.csv');
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(projectRoot(), 'bin', 'cry-baby.js'),
+        'listen',
+        '--driver',
+        'pulseaudio',
+        '--seconds',
+        '8',
+        '--csv',
+        csv,
+      ],
+      {
+        env: { ...process.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const playing = device.play(noiseFile);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await playing;
+    assert.strictEqual(code, 0, stderr);
+    assert.match(stderr, /on the (wasm|tensorflow|cpu) backend/);
+    const printed = stdout.trim().split('\n');
+    assert.ok(printed.length >= 3, stdout);
+    printed.forEach((line) => assert.match(line, /^\d{4}-\d\d-\d\dT[\d:.]+Z  [01]\.\d{3}/));
+    const rows = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    assert.strictEqual(rows[0], 'timestamp,audio_file,probability,model,source');
+    assert.strictEqual(rows.length - 1, printed.length);
   });
 });
