@@ -109,7 +109,10 @@ describe('alarm threshold choice', () => {
     const { chooseAlarmThreshold } = await import('../src/core/model/metrics');
     const examples = [
       ...[0.9, 0.8, 0.7, 0.6, 0.05].map((score) => ({ score, positive: true })),
-      ...[0.5, 0.04, 0.03, 0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01].map((score) => ({ score, positive: false })),
+      ...[
+        0.5, 0.04, 0.03, 0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01,
+        0.01, 0.01, 0.01,
+      ].map((score) => ({ score, positive: false })),
     ];
     // recall 0.8 is reached at 0.6 with no false positive; recall 1.0 would need 0.05 (FPR 0.05).
     assert.strictEqual(chooseAlarmThreshold(examples, 0.8, 0.05), (0.6 + 0.5) / 2);
