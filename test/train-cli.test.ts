@@ -147,6 +147,21 @@ describe('the cry-baby CLI and the training pipeline', function () {
     assert.strictEqual(report.overall.clips, 3);
     assert.ok(report.overall.rocAuc >= 0 && report.overall.rocAuc <= 1);
     assert.deepStrictEqual(Object.keys(report.perCategory).sort(), ['loud', 'tone']);
+    const rules = (
+      report as unknown as {
+        startRules: { rule: string; falseStartsPerWindow: number; windowFalsePositiveRate: number }[];
+      }
+    ).startRules;
+    assert.deepStrictEqual(
+      rules.map((r) => r.rule),
+      ['1 of 1', '2 of 3', '3 of 4'],
+    );
+    rules.forEach((r) =>
+      assert.ok(
+        r.falseStartsPerWindow <= r.windowFalsePositiveRate + 1e-12,
+        'a stricter rule never starts more often',
+      ),
+    );
     const written = fs.readFileSync(predictions, 'utf8').trim().split('\n');
     assert.strictEqual(written[0], 'path,label,probability');
     assert.strictEqual(written.length, 4);

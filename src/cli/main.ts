@@ -9,8 +9,13 @@ import { resample } from '../core/audio/resample';
 import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
 import { createCryClassifier, defaultModelDir } from '../core/model/classifier';
 import { loadClips } from '../core/model/dataset';
-import { clipProbabilities, evaluationReport, EvaluationFigures } from '../core/model/evaluate';
-import { readManifest } from '../core/model/manifest';
+import {
+  evaluationReport,
+  EvaluationFigures,
+  startRuleFigures,
+  windowProbabilities,
+} from '../core/model/evaluate';
+import { readManifest, splitOf } from '../core/model/manifest';
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
 import type { BackendName } from '../core/model/tf';
 import { recordingSpectrograms } from '../core/model/windows';
@@ -21,7 +26,7 @@ const USAGE = `usage: cry-baby <command> [options]
 
   mel <file.wav> --json                 log-mel spectrogram of the first 4 s as JSON
   analyze <file> [--hop S] [--model DIR] crying probability of each 4 s window
-  evaluate <manifest.csv> [--json] [--predictions out.csv] [--model DIR]
+  evaluate <manifest.csv> [--json] [--predictions out.csv] [--model DIR] [--split validation --seed N]
   train --manifest M --out DIR [--seed N] [--epochs N] [--samples-per-epoch N] [--limit-per-class N]
   listen [--device D] [--recorder sox|rec|arecord] [--hop S] [--csv predictions.csv] [--model DIR]
 
@@ -112,7 +117,13 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   const args = parseArgs(argv, ['json']);
   const manifest = args.positional[0];
   if (!manifest) throw new Error('evaluate needs a manifest.csv');
-  const manifestRows = readManifest(manifest);
+  const split = args.options.split;
+  if (split !== undefined && split !== 'train' && split !== 'validation')
+    throw new Error('--split must be train or validation');
+  const seed = numberOption(args, 'seed', DEFAULT_TRAINING.seed);
+  const manifestRows = readManifest(manifest).filter(
+    (row) => split === undefined || splitOf(row, seed) === split,
+  );
   const classifier = createCryClassifier(String(args.options.model ?? defaultModelDir()), {
     backend: backendOption(args.options.backend),
   });
@@ -120,15 +131,22 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   err(`model ${info.modelDir}, backend ${info.backend}; loading ${manifestRows.length} clips`);
   const clips = await loadClips(manifestRows, DEFAULT_MEL_SETTINGS.sampleRate);
   let last = Date.now();
-  const probabilities = await clipProbabilities(classifier, clips, (done) => {
+  const perWindow = await windowProbabilities(classifier, clips, (done) => {
     if (Date.now() - last > 5000) {
       last = Date.now();
       err(`  ${done}/${clips.length} clips`);
     }
   });
   classifier.dispose();
+  const probabilities = perWindow.map((w) => Math.max(...w));
   const threshold = numberOption(args, 'threshold', info.metadata.threshold);
   const report = evaluationReport(manifestRows, probabilities, threshold);
+  const labels = manifestRows.map((r) => r.label);
+  const startRules = [
+    [1, 1],
+    [2, 3],
+    [3, 4],
+  ].map(([n, m]) => ({ rule: `${n} of ${m}`, ...startRuleFigures(perWindow, labels, threshold, n, m) }));
   if (typeof args.options.predictions === 'string') {
     const lines = [
       'path,label,probability',
@@ -150,6 +168,13 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   out('category     clips   cry   ROC AUC      AP precision  recall     FPR');
   out(formatFigures('overall', report.overall));
   for (const [category, f] of Object.entries(report.perCategory)) out(formatFigures(category, f));
+  out('');
+  out('start rule   non-cry windows >= threshold   false starts per non-cry window   cry recordings started');
+  for (const r of startRules) {
+    out(
+      `${r.rule.padEnd(12)} ${(100 * r.windowFalsePositiveRate).toFixed(2).padStart(28)} % ${(100 * r.falseStartsPerWindow).toFixed(2).padStart(32)} % ${(100 * r.cryRecordingsStarted).toFixed(1).padStart(22)} %`,
+    );
+  }
   return 0;
 }
 

@@ -25,25 +25,79 @@ export interface EvaluationReport {
   readonly perCategory: Record<string, EvaluationFigures>;
 }
 
+/** The probability of every 4 s window (1 s hop) of each clip (16 kHz audio). */
+export async function windowProbabilities(
+  classifier: CryClassifier,
+  clips: readonly Float32Array[],
+  onProgress: (done: number) => void = () => undefined,
+  batchSize = 32,
+): Promise<number[][]> {
+  const result: number[][] = [];
+  for (let i = 0; i < clips.length; i++) {
+    const { spectrograms } = recordingSpectrograms(clips[i]);
+    const windows: number[] = [];
+    for (let b = 0; b < spectrograms.length; b += batchSize) {
+      windows.push(...(await classifier.predict(spectrograms.slice(b, b + batchSize))));
+    }
+    result.push(windows);
+    onProgress(i + 1);
+  }
+  return result;
+}
+
 /** The maximum window probability of each clip (16 kHz audio). */
 export async function clipProbabilities(
   classifier: CryClassifier,
   clips: readonly Float32Array[],
   onProgress: (done: number) => void = () => undefined,
-  batchSize = 32,
 ): Promise<number[]> {
-  const result: number[] = [];
-  for (let i = 0; i < clips.length; i++) {
-    const { spectrograms } = recordingSpectrograms(clips[i]);
-    let best = 0;
-    for (let b = 0; b < spectrograms.length; b += batchSize) {
-      const probabilities = await classifier.predict(spectrograms.slice(b, b + batchSize));
-      for (const p of probabilities) best = Math.max(best, p);
+  return (await windowProbabilities(classifier, clips, onProgress)).map((w) => Math.max(...w));
+}
+
+/**
+ * What an "N of the last M windows" start rule does on labelled recordings: the share of non-cry windows at or
+ * above the threshold, the share of positions in non-cry recordings where the rule would start (false starts per
+ * window, i.e. per second at 1 s hop), and the share of cry recordings where it starts at all.
+ */
+export function startRuleFigures(
+  windows: readonly number[][],
+  labels: readonly ('cry' | 'noncry')[],
+  threshold: number,
+  onCount: number,
+  onWindow: number,
+): {
+  windowFalsePositiveRate: number;
+  falseStartsPerWindow: number;
+  cryRecordingsStarted: number;
+  windows: number;
+} {
+  let noncryWindows = 0;
+  let noncryLoud = 0;
+  let starts = 0;
+  let cries = 0;
+  let criesStarted = 0;
+  windows.forEach((probabilities, i) => {
+    const loud = probabilities.map((p) => p >= threshold);
+    const fires = loud.some(
+      (_, k) => loud.slice(Math.max(0, k - onWindow + 1), k + 1).filter(Boolean).length >= onCount,
+    );
+    if (labels[i] === 'cry') {
+      cries++;
+      if (fires) criesStarted++;
+      return;
     }
-    result.push(best);
-    onProgress(i + 1);
-  }
-  return result;
+    noncryWindows += loud.length;
+    noncryLoud += loud.filter(Boolean).length;
+    loud.forEach((_, k) => {
+      if (loud.slice(Math.max(0, k - onWindow + 1), k + 1).filter(Boolean).length >= onCount) starts++;
+    });
+  });
+  return {
+    windowFalsePositiveRate: noncryLoud / Math.max(1, noncryWindows),
+    falseStartsPerWindow: starts / Math.max(1, noncryWindows),
+    cryRecordingsStarted: criesStarted / Math.max(1, cries),
+    windows: noncryWindows,
+  };
 }
 
 /** Figures for a set of scored examples at `threshold`. */
