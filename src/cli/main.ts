@@ -157,7 +157,7 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   if (args.options.json) {
     out(
       JSON.stringify(
-        { model: info.modelDir, backend: info.backend, ...report },
+        { model: info.modelDir, backend: info.backend, ...report, startRules },
         (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
         2,
       ),
