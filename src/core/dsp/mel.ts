@@ -14,7 +14,7 @@
  * Window, filter bank and FFT tables are computed once per settings; frames already computed for an overlapping
  * window of the same stream are reused (see `createSlidingMelSpectrogram`).
  */
-import { createPowerSpectrum } from './fft';
+import { createPowerSpectrum, createWindowedPowerSpectrum } from './fft';
 
 /** Preprocessing settings; the defaults are the original program's. */
 export interface MelSettings {
@@ -138,20 +138,21 @@ export function createMelFrameComputer(settings: MelSettings = DEFAULT_MEL_SETTI
   const window = createPeriodicHann(nFft);
   const bands = createMelFilterBank(settings);
   const powerSpectrum = createPowerSpectrum(nFft);
+  const windowedPowerSpectrum = createWindowedPowerSpectrum(window);
   const frame = new Float64Array(nFft);
   const power = new Float64Array(nFft / 2 + 1);
   const halfWindow = nFft / 2;
   return (signal, centre, out, outOffset, outStride) => {
     const start = centre - halfWindow;
     if (start >= 0 && start + nFft <= signal.length) {
-      for (let i = 0; i < nFft; i++) frame[i] = signal[start + i] * window[i];
+      windowedPowerSpectrum(signal, start, power);
     } else {
       for (let i = 0; i < nFft; i++) {
         const at = start + i;
         frame[i] = at >= 0 && at < signal.length ? signal[at] * window[i] : 0;
       }
+      powerSpectrum(frame, power);
     }
-    powerSpectrum(frame, power);
     for (let m = 0; m < bands.length; m++) {
       const { firstBin, weights } = bands[m];
       let acc = 0;
@@ -162,7 +163,8 @@ export function createMelFrameComputer(settings: MelSettings = DEFAULT_MEL_SETTI
 }
 
 /**
- * Turns a mel power matrix (nMels x frames, row-major) into dB and z-scored arrays in place of new buffers:
+ * Turns a mel power matrix (nMels x frames, row-major) into dB and z-scored arrays (`scratch`, reused between
+ * calls by the spectrogram functions, holds the float64 dB values):
  * power_to_db(ref=1, amin, top_db) then (D - mean) / std with the population std.
  */
 export function powerToNormalisedDb(
@@ -170,10 +172,11 @@ export function powerToNormalisedDb(
   settings: MelSettings,
   db: Float32Array = new Float32Array(power.length),
   norm: Float32Array = new Float32Array(power.length),
+  scratch?: Float64Array,
 ): { db: Float32Array; norm: Float32Array; mean: number; std: number } {
   const { amin, topDb } = settings;
   let max = -Infinity;
-  const dbValues = new Float64Array(power.length);
+  const dbValues = scratch && scratch.length === power.length ? scratch : new Float64Array(power.length);
   for (let i = 0; i < power.length; i++) {
     const value = 10 * Math.log10(Math.max(amin, power[i]));
     dbValues[i] = value;
@@ -204,12 +207,13 @@ export type MelSpectrogramFunction = (samples: Float32Array) => MelSpectrogram;
 export function createMelSpectrogram(settings: MelSettings = DEFAULT_MEL_SETTINGS): MelSpectrogramFunction {
   const computeFrame = createMelFrameComputer(settings);
   const { nMels, frames, hopLength } = settings;
+  const scratch = new Float64Array(nMels * frames);
   return (samples) => {
     const rawFrames = 1 + Math.floor(samples.length / hopLength);
     const power = new Float32Array(nMels * frames);
     const used = Math.min(rawFrames, frames);
     for (let t = 0; t < used; t++) computeFrame(samples, t * hopLength, power, t, frames);
-    const { db, norm, mean, std } = powerToNormalisedDb(power, settings);
+    const { db, norm, mean, std } = powerToNormalisedDb(power, settings, undefined, undefined, scratch);
     return { nMels, frames, rawFrames, power, db, norm, mean, std };
   };
 }
@@ -237,6 +241,7 @@ export function createSlidingMelSpectrogram(
   let cache = new Map<number, Float32Array>();
   const counters = { computed: 0, reused: 0 };
   const scratch = new Float32Array(nMels);
+  const dbScratch = new Float64Array(nMels * frames);
   return {
     counters,
     reset() {
@@ -267,7 +272,7 @@ export function createSlidingMelSpectrogram(
         }
       }
       cache = next;
-      const { db, norm, mean, std } = powerToNormalisedDb(power, settings);
+      const { db, norm, mean, std } = powerToNormalisedDb(power, settings, undefined, undefined, dbScratch);
       return { nMels, frames, rawFrames, power, db, norm, mean, std };
     },
   };
