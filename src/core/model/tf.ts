@@ -24,6 +24,8 @@ export interface TfRuntime {
   readonly notes: readonly string[];
 }
 
+// The one piece of module state: TensorFlow.js's active backend is itself process-wide, so the promise that set it
+// up is shared by every classifier of the process (tests and benchmarks may force another backend).
 let readyRuntime: Promise<TfRuntime> | undefined;
 
 /**
