@@ -1,0 +1,13 @@
+/** The Cry Baby core, for programs that use it without Node-RED (the nodes and the CLI are built on it). */
+export { readWav, writeWav } from './core/audio/wav';
+export { pcm16ToFloat32, float32ToPcm16 } from './core/audio/pcm';
+export { createResampler, resample } from './core/audio/resample';
+export { createFramer } from './core/audio/framer';
+export { parseAudioMessage } from './core/audio/message';
+export { createMelSpectrogram, createSlidingMelSpectrogram, DEFAULT_MEL_SETTINGS } from './core/dsp/mel';
+export { createCryClassifier, defaultModelDir } from './core/model/classifier';
+export { recordingSpectrograms, windowStarts } from './core/model/windows';
+export { createDetector } from './core/detect/policy';
+export { createCsvLog } from './core/log/csv';
+export { createClipStore } from './core/log/clips';
+export { createHaClient } from './core/ha/client';
