@@ -10,6 +10,7 @@ import {
   DetectionSettings,
   validateDetectionSettings,
 } from '../src/core/detect/policy';
+import { sourceOfStream } from '../src/core/audio/message';
 import { createStatusReporter, failInput, reportConfigError } from '../src/node-red/status';
 
 interface CryDetectConfig extends NodeDef {
@@ -76,7 +77,7 @@ export = (RED: NodeAPI): void => {
         );
       }
       const modelThreshold = typeof msg.cry?.threshold === 'number' ? msg.cry.threshold : 0.5;
-      const source = typeof msg.cry?.source === 'string' ? msg.cry.source.replace(/#\d+$/, '') : 'default';
+      const source = typeof msg.cry?.source === 'string' ? sourceOfStream(msg.cry.source) : 'default';
       let detector = detectors.get(source);
       if (!detector) {
         const settings = settingsFor(modelThreshold);

@@ -4,7 +4,8 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { listAudioFiles, readAudioAt } from '../src/core/audio/file-source';
-import { float32ToPcm16 } from '../src/core/audio/pcm';
+import { streamId } from '../src/core/audio/message';
+import { windowMessage } from '../src/node-red/capture-node';
 import { DEFAULT_MEL_SETTINGS } from '../src/core/dsp/mel';
 import { windowStarts } from '../src/core/model/windows';
 import { createCompletionTracker } from '../src/node-red/completion-tracker';
@@ -66,18 +67,11 @@ export = (RED: NodeAPI): void => {
           }
           const msgid = RED.util.generateId();
           const startSeconds = start / rate;
-          const msg = {
-            _msgid: msgid,
-            topic: trigger.topic ?? this.name ?? 'cry-file',
-            payload: float32ToPcm16(samples.subarray(start, start + windowLength)),
-            rate,
-            bits: 16,
-            channels: 1,
-            encoding: 'signed-integer',
-            file,
-            window: {
+          const window = {
+            samples: samples.subarray(start, start + windowLength),
+            info: {
               // One stream per file (frames are never shared across files); one source for the detector.
-              source: `${this.id}#${fileIndex}`,
+              source: streamId(this.id, fileIndex),
               startSample: start,
               sampleRate: rate,
               startSeconds,
@@ -85,6 +79,11 @@ export = (RED: NodeAPI): void => {
                 (mode === 'realtime' ? fileStart : startedAt + elapsedSeconds * 1000) + startSeconds * 1000,
               ).toISOString(),
             },
+          };
+          const msg = {
+            _msgid: msgid,
+            ...windowMessage(window, trigger.topic ?? this.name ?? 'cry-file'),
+            file,
           };
           tracker.track(msgid);
           this.send([msg as unknown as NodeMessageInFlow, null]);

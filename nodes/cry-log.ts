@@ -6,7 +6,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { parseAudioMessage } from '../src/core/audio/message';
+import { parseAudioMessage, sourceOfStream } from '../src/core/audio/message';
 import { createCsvLog } from '../src/core/log/csv';
 import { createClipStore } from '../src/core/log/clips';
 import { createStatusReporter, errorMessage, failInput, reportConfigError } from '../src/node-red/status';
@@ -101,7 +101,7 @@ export = (RED: NodeAPI): void => {
           samples: audio.samples,
           sampleRate: audio.sampleRate,
           startSample: typeof msg.window?.startSample === 'number' ? msg.window.startSample : undefined,
-          source: source.replace(/#\d+$/, ''),
+          source: sourceOfStream(source),
           time,
           crying: msg.cry?.crying === true,
         });

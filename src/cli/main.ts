@@ -4,10 +4,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodeAudioFile } from '../core/audio/decode';
-import { resample } from '../core/audio/resample';
+import { readAudioAt } from '../core/audio/file-source';
 import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
 import { createCryClassifier, defaultModelDir } from '../core/model/classifier';
+import { csvField } from '../core/log/csv';
 import { loadClips } from '../core/model/dataset';
 import {
   evaluationReport,
@@ -40,18 +40,11 @@ function rows(matrix: Float32Array, nRows: number, nCols: number): (number | nul
   );
 }
 
-async function load16k(file: string): Promise<Float32Array> {
-  const decoded = await decodeAudioFile(file);
-  return decoded.sampleRate === DEFAULT_MEL_SETTINGS.sampleRate
-    ? decoded.samples
-    : resample(decoded.samples, decoded.sampleRate, DEFAULT_MEL_SETTINGS.sampleRate);
-}
-
 async function melCommand(argv: string[], out: Output): Promise<number> {
   const args = parseArgs(argv, ['json']);
   const file = args.positional[0];
   if (!file) throw new Error('mel needs a WAV file');
-  const samples = await load16k(file);
+  const samples = await readAudioAt(file, DEFAULT_MEL_SETTINGS.sampleRate);
   const settings = DEFAULT_MEL_SETTINGS;
   const mel = createMelSpectrogram(settings)(
     samples.subarray(0, settings.frames * settings.hopLength - settings.hopLength),
@@ -90,7 +83,7 @@ async function analyzeCommand(argv: string[], out: Output): Promise<number> {
     backend: backendOption(args.options.backend),
   });
   const info = await classifier.ensureLoaded();
-  const samples = await load16k(file);
+  const samples = await readAudioAt(file, DEFAULT_MEL_SETTINGS.sampleRate);
   const { starts, spectrograms } = recordingSpectrograms(samples, hop);
   const probabilities = await classifier.predict(spectrograms);
   out(`# model ${info.modelDir}, backend ${info.backend}, threshold ${info.metadata.threshold.toFixed(4)}`);
@@ -107,10 +100,6 @@ async function analyzeCommand(argv: string[], out: Output): Promise<number> {
 function formatFigures(name: string, f: EvaluationFigures): string {
   const n = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
   return `${name.padEnd(12)} ${String(f.clips).padStart(5)} ${String(f.cryClips).padStart(5)}  ${n(f.rocAuc, 4).padStart(7)} ${n(f.averagePrecision, 4).padStart(7)} ${n(f.precision).padStart(9)} ${n(f.recall).padStart(7)} ${n(f.falsePositiveRate).padStart(7)}`;
-}
-
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 async function evaluateCommand(argv: string[], out: Output, err: Output): Promise<number> {

@@ -19,6 +19,19 @@ export interface WindowInfo {
   readonly startSeconds: number;
 }
 
+/**
+ * The id of a source's n-th continuous stream (a recorder restarted, the n-th file of a replay): spectrogram
+ * frames are shared only within one stream, while detection and clip files group by the source.
+ */
+export function streamId(source: string, stream: number): string {
+  return `${source}#${stream}`;
+}
+
+/** The source a stream id (WindowInfo.source) belongs to. */
+export function sourceOfStream(id: string): string {
+  return id.replace(/#\d+$/, '');
+}
+
 /** Audio taken from a message: mono float samples at `sampleRate`. */
 export interface ParsedAudio {
   readonly samples: Float32Array;

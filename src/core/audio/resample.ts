@@ -27,7 +27,8 @@ function greatestCommonDivisor(a: number, b: number): number {
   return a;
 }
 
-function besselI0(x: number): number {
+/** The modified Bessel function of the first kind, order 0 (power series), for Kaiser windows. */
+export function besselI0(x: number): number {
   let sum = 1;
   let term = 1;
   const quarterSquare = (x * x) / 4;

@@ -3,7 +3,7 @@
  * WAVE_FORMAT_EXTENSIBLE wrapping them), skipping any extra chunks (LIST, fact, cue…); channels are averaged to
  * mono. Integer samples are scaled by 2^(bits-1), as libsndfile and librosa do.
  */
-import { downmixInterleaved } from './pcm';
+import { downmixInterleaved, float32ToPcm16 } from './pcm';
 
 /** A decoded WAV file, reduced to mono. */
 export interface DecodedWav {
@@ -102,9 +102,6 @@ export function writeWav(samples: ArrayLike<number>, sampleRate: number): Buffer
   out.writeUInt16LE(16, 34);
   out.write('data', 36, 'ascii');
   out.writeUInt32LE(dataBytes, 40);
-  for (let i = 0; i < samples.length; i++) {
-    const scaled = Math.round(samples[i] * 32768);
-    out.writeInt16LE(scaled > 32767 ? 32767 : scaled < -32768 ? -32768 : scaled, 44 + 2 * i);
-  }
+  float32ToPcm16(samples).copy(out, 44);
   return out;
 }

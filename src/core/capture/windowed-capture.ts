@@ -3,7 +3,8 @@
  * `source` generation, so no spectrogram frame is reused across the gap).
  */
 import { createFramer, Framer } from '../audio/framer';
-import type { WindowInfo } from '../audio/message';
+import { streamId, WindowInfo } from '../audio/message';
+import { pcm16ToFloat32 } from '../audio/pcm';
 import { createSupervisedCapture, CaptureEvent, SpawnedRecorder, SupervisedCapture } from './supervisor';
 
 /** One window ready to be sent. */
@@ -69,17 +70,16 @@ export function createWindowedCapture(settings: WindowedCaptureSettings): Superv
         leftover = bytes.subarray(bytes.length - 1);
         bytes = bytes.subarray(0, bytes.length - 1);
       } else leftover = undefined;
-      const count = bytes.length / 2;
-      if (count === 0) return;
-      const samples = new Float32Array(count);
-      for (let i = 0; i < count; i++) samples[i] = bytes.readInt16LE(2 * i) / 32768;
+      if (bytes.length === 0) return;
+      const samples = pcm16ToFloat32(bytes);
+      const count = samples.length;
       if (!streamStart) streamStart = now() - (count / settings.sampleRate) * 1000;
       for (const window of framer.push(samples)) {
         const startSeconds = window.startSample / settings.sampleRate;
         settings.onWindow({
           samples: window.samples,
           info: {
-            source: `${settings.name}#${generation}`,
+            source: streamId(settings.name, generation),
             startSample: window.startSample,
             sampleRate: settings.sampleRate,
             startSeconds,

@@ -7,6 +7,7 @@
  * under other non-cry audio at random SNR, white or brown noise, and short clips either zero-padded (what
  * inference does with a short clip) or placed inside a background.
  */
+import { besselI0 } from '../audio/resample';
 import type { RandomSource } from './random';
 
 /** Clips grouped by source (e.g. cry/donateacry, noncry/music), each group drawn with its weight. */
@@ -63,15 +64,6 @@ export interface LowPassBank {
 export function createLowPassBank(sampleRate: number, low = 3400, high = 7600, count = 15): LowPassBank {
   const taps = 63;
   const half = (taps - 1) / 2;
-  const besselI0 = (x: number): number => {
-    let sum = 1;
-    let term = 1;
-    for (let k = 1; k < 40; k++) {
-      term *= (x * x) / 4 / (k * k);
-      sum += term;
-    }
-    return sum;
-  };
   const cutoffs = Array.from({ length: count }, (_, i) => low + ((high - low) * i) / (count - 1));
   const kernels = cutoffs.map((cutoff) => {
     const fc = cutoff / sampleRate;
