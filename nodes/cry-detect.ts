@@ -11,6 +11,7 @@ import {
   validateDetectionSettings,
 } from '../src/core/detect/policy';
 import { sourceOfStream } from '../src/core/audio/message';
+import { verdictProbability } from '../src/node-red/verdict';
 import { createStatusReporter, failInput, reportConfigError } from '../src/node-red/status';
 
 interface CryDetectConfig extends NodeDef {
@@ -61,12 +62,7 @@ export = (RED: NodeAPI): void => {
     status.ok('quiet');
 
     this.on('input', (msg: DetectMessage, send, done) => {
-      const probability =
-        typeof msg.cry?.probability === 'number'
-          ? msg.cry.probability
-          : typeof msg.payload === 'number'
-            ? msg.payload
-            : NaN;
+      const probability = verdictProbability(msg) ?? NaN;
       if (!(probability >= 0 && probability <= 1)) {
         return failInput(
           status,

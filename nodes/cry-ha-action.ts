@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { fillTemplate } from '../src/core/ha/template';
-import { followServer, HaServerNode, isOfflineDrop } from '../src/node-red/ha-server';
+import { failHaCall, followServer, HaServerNode } from '../src/node-red/ha-server';
 import { errorMessage, failInput, reportConfigError } from '../src/node-red/status';
 
 interface CryHaActionConfig extends NodeDef {
@@ -81,13 +81,7 @@ export = (RED: NodeAPI): void => {
           send(out);
           done();
         },
-        (error) => {
-          if (isOfflineDrop(error)) {
-            status.error(errorMessage(error));
-            this.warn(errorMessage(error));
-            done();
-          } else failInput(status, done, new Error(`${action}: ${errorMessage(error)}`));
-        },
+        (error) => failHaCall(this, status, done, action, error),
       );
     });
   }

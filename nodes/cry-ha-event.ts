@@ -3,8 +3,8 @@
  * "start" becomes cry_baby_started and "stop" cry_baby_stopped, with probability, room, source and time.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { followServer, HaServerNode, isOfflineDrop } from '../src/node-red/ha-server';
-import { errorMessage, failInput, reportConfigError } from '../src/node-red/status';
+import { failHaCall, followServer, HaServerNode } from '../src/node-red/ha-server';
+import { failInput, reportConfigError } from '../src/node-red/status';
 
 interface CryHaEventConfig extends NodeDef {
   server?: string;
@@ -57,13 +57,7 @@ export = (RED: NodeAPI): void => {
             send(Object.assign(msg, { ha: { eventType, eventData } }));
             done();
           },
-          (error) => {
-            if (isOfflineDrop(error)) {
-              status.error(errorMessage(error));
-              this.warn(errorMessage(error));
-              done();
-            } else failInput(status, done, new Error(`${eventType}: ${errorMessage(error)}`));
-          },
+          (error) => failHaCall(this, status, done, eventType, error),
         );
       },
     );

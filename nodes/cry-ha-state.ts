@@ -4,6 +4,7 @@
  * rate-limited: sent when they change by at least `delta`, or at least every `interval` seconds.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { verdictProbability } from '../src/node-red/verdict';
 import { followServer, HaServerNode, isOfflineDrop } from '../src/node-red/ha-server';
 import { errorMessage, failInput, reportConfigError } from '../src/node-red/status';
 
@@ -51,12 +52,7 @@ export = (RED: NodeAPI): void => {
       const client = server.client;
       if (!client) return failInput(status, done, new Error(server.problem ?? 'server not configured'));
       const writes: Promise<unknown>[] = [];
-      const probability =
-        typeof msg.cry?.probability === 'number'
-          ? msg.cry.probability
-          : typeof msg.payload === 'number'
-            ? msg.payload
-            : undefined;
+      const probability = verdictProbability(msg);
       let crying: boolean | undefined;
       if (msg.payload === 'start' || msg.payload === 'stop') crying = msg.payload === 'start';
       else if (typeof msg.cry?.crying === 'boolean') crying = msg.cry.crying;

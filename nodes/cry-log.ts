@@ -9,6 +9,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { parseAudioMessage, sourceOfStream } from '../src/core/audio/message';
 import { createCsvLog } from '../src/core/log/csv';
 import { createClipStore } from '../src/core/log/clips';
+import { verdictProbability } from '../src/node-red/verdict';
 import { createStatusReporter, errorMessage, failInput, reportConfigError } from '../src/node-red/status';
 
 interface CryLogConfig extends NodeDef {
@@ -70,12 +71,7 @@ export = (RED: NodeAPI): void => {
     status.ok(`logging to ${path.basename(file)}`);
 
     this.on('input', (msg: LogMessage, send, done) => {
-      const probability =
-        typeof msg.cry?.probability === 'number'
-          ? msg.cry.probability
-          : typeof msg.payload === 'number'
-            ? msg.payload
-            : NaN;
+      const probability = verdictProbability(msg) ?? NaN;
       if (!(probability >= 0 && probability <= 1)) {
         return failInput(
           status,

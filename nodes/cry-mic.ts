@@ -2,7 +2,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { createWindowedCapture } from '../src/core/capture/windowed-capture';
 import { explainMicFailure, MicRecorder, PACKAGE_OF, spawnMicRecorder } from '../src/core/capture/recorders';
-import { wireCaptureNode } from '../src/node-red/capture-node';
+import { parseCaptureTiming, wireCaptureNode } from '../src/node-red/capture-node';
 import { reportConfigError } from '../src/node-red/status';
 
 interface CryMicConfig extends NodeDef {
@@ -29,20 +29,13 @@ function parseConfig(config: CryMicConfig): MicSettings | string {
   const recorder = config.recorder || 'sox';
   if (recorder !== 'sox' && recorder !== 'rec' && recorder !== 'arecord')
     return `recorder must be sox, rec or arecord, not "${recorder}"`;
-  const windowSeconds = Number(config.window ?? 4);
-  const hopSeconds = Number(config.hop ?? 1);
-  const noData = Number(config.noDataTimeout ?? 5);
-  if (!(windowSeconds >= 1 && windowSeconds <= 30)) return `window must be 1-30 s, got ${config.window}`;
-  if (!(hopSeconds >= 0.1 && hopSeconds <= windowSeconds))
-    return `hop must be between 0.1 s and the window, got ${config.hop}`;
-  if (!(noData >= 1)) return `no-data timeout must be at least 1 s, got ${config.noDataTimeout}`;
+  const timing = parseCaptureTiming(config, 5);
+  if (typeof timing === 'string') return timing;
   return {
     recorder,
     device: (config.device ?? '').trim(),
     driver: (config.driver ?? '').trim(),
-    windowSeconds,
-    hopSeconds,
-    noDataTimeoutMs: noData * 1000,
+    ...timing,
     autoStart: config.autoStart !== false,
   };
 }

@@ -2,7 +2,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { createWindowedCapture } from '../src/core/capture/windowed-capture';
 import { spawnStreamRecorder } from '../src/core/capture/recorders';
-import { wireCaptureNode } from '../src/node-red/capture-node';
+import { parseCaptureTiming, wireCaptureNode } from '../src/node-red/capture-node';
 import { reportConfigError } from '../src/node-red/status';
 
 interface CryStreamConfig extends NodeDef {
@@ -23,22 +23,12 @@ export = (RED: NodeAPI): void => {
   function CryStreamNode(this: Node, config: CryStreamConfig): void {
     RED.nodes.createNode(this, config);
     const url = (config.url ?? '').trim();
-    const windowSeconds = Number(config.window ?? 4);
-    const hopSeconds = Number(config.hop ?? 1);
-    const noData = Number(config.noDataTimeout ?? 10);
-    const problem = !url
-      ? 'no stream URL or file set'
-      : !(windowSeconds >= 1 && windowSeconds <= 30)
-        ? `window must be 1-30 s, got ${config.window}`
-        : !(hopSeconds >= 0.1 && hopSeconds <= windowSeconds)
-          ? `hop must be between 0.1 s and the window, got ${config.hop}`
-          : !(noData >= 1)
-            ? `no-data timeout must be at least 1 s, got ${config.noDataTimeout}`
-            : undefined;
-    if (problem) {
-      reportConfigError(this, problem);
+    const timing = parseCaptureTiming(config, 10);
+    if (!url || typeof timing === 'string') {
+      reportConfigError(this, !url ? 'no stream URL or file set' : String(timing));
       return;
     }
+    const { windowSeconds, hopSeconds, noDataTimeoutMs } = timing;
     const sampleRate = 16000;
     const isNetwork = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^file:/i.test(url);
     const realtime = config.realtime ?? !isNetwork;
@@ -61,7 +51,7 @@ export = (RED: NodeAPI): void => {
           sampleRate,
           windowSeconds,
           hopSeconds,
-          noDataTimeoutMs: noData * 1000,
+          noDataTimeoutMs,
           onWindow,
           onEvent,
         }),

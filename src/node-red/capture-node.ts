@@ -21,6 +21,28 @@ export interface CaptureNodeWiring {
   ) => SupervisedCapture;
 }
 
+/** Window, hop and watchdog settings shared by the capture nodes. */
+export interface CaptureTiming {
+  readonly windowSeconds: number;
+  readonly hopSeconds: number;
+  readonly noDataTimeoutMs: number;
+}
+
+/** Parses and checks a capture node's window, hop and no-data timeout; returns the problem as text. */
+export function parseCaptureTiming(
+  config: { window?: string | number; hop?: string | number; noDataTimeout?: string | number },
+  defaultNoDataSeconds: number,
+): CaptureTiming | string {
+  const windowSeconds = Number(config.window ?? 4);
+  const hopSeconds = Number(config.hop ?? 1);
+  const noData = Number(config.noDataTimeout ?? defaultNoDataSeconds);
+  if (!(windowSeconds >= 1 && windowSeconds <= 30)) return `window must be 1-30 s, got ${config.window}`;
+  if (!(hopSeconds >= 0.1 && hopSeconds <= windowSeconds))
+    return `hop must be between 0.1 s and the window, got ${config.hop}`;
+  if (!(noData >= 1)) return `no-data timeout must be at least 1 s, got ${config.noDataTimeout}`;
+  return { windowSeconds, hopSeconds, noDataTimeoutMs: noData * 1000 };
+}
+
 /** Builds the audio message of a window (the project's convention). */
 export function windowMessage(window: CapturedWindow, topic: string): Record<string, unknown> {
   return {

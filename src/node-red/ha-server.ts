@@ -1,7 +1,7 @@
 /** The part of the cry-ha-server config node that dependent nodes use, and their shared status/error handling. */
 import type { Node } from 'node-red';
 import { HaClient, HaOfflineError } from '../core/ha/client';
-import { createStatusReporter, StatusReporter } from './status';
+import { createStatusReporter, errorMessage, failInput, StatusReporter } from './status';
 
 /** What a cry-ha-server node offers. */
 export interface HaServerNode extends Node {
@@ -34,4 +34,22 @@ export function followServer(node: Node, server: HaServerNode): StatusReporter {
 /** True for calls dropped by the offline policy: not the message's fault. */
 export function isOfflineDrop(error: unknown): boolean {
   return error instanceof HaOfflineError;
+}
+
+/**
+ * Ends a message whose Home Assistant call failed: a call dropped by the offline policy is a warning and the
+ * message ends normally; any other failure is the message's error, prefixed with what was called.
+ */
+export function failHaCall(
+  node: Pick<Node, 'warn'>,
+  status: StatusReporter,
+  done: (err?: Error) => void,
+  what: string,
+  error: unknown,
+): void {
+  if (isOfflineDrop(error)) {
+    status.error(errorMessage(error));
+    node.warn(errorMessage(error));
+    done();
+  } else failInput(status, done, new Error(`${what}: ${errorMessage(error)}`));
 }

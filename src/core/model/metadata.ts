@@ -1,16 +1,10 @@
 /** The `metadata.json` stored beside a Cry Baby model, and its validation. */
 import type { MelSettings } from '../dsp/mel';
+import type { EvaluationFigures } from './evaluate';
 
-/** Validation figures at the stored threshold. */
-export interface ValidationSummary {
-  readonly clips: number;
-  readonly cryClips: number;
-  readonly rocAuc: number;
-  readonly averagePrecision: number;
-  readonly precision: number;
-  readonly recall: number;
-  readonly falsePositiveRate: number;
-  readonly perCategory?: Readonly<Record<string, unknown>>;
+/** Validation figures at the stored threshold, overall and per category. */
+export interface ValidationSummary extends EvaluationFigures {
+  readonly perCategory?: Readonly<Record<string, EvaluationFigures>>;
 }
 
 /** Everything a model needs to be used the way it was trained. */
