@@ -32,6 +32,8 @@ export = (RED: NodeAPI): void => {
     const windowLength =
       DEFAULT_MEL_SETTINGS.frames * DEFAULT_MEL_SETTINGS.hopLength - DEFAULT_MEL_SETTINGS.hopLength;
     let run = 0;
+    // Every file replayed gets its own stream id, so no spectrogram frame of one recording serves another.
+    let streams = 0;
     let timer: NodeJS.Timeout | undefined;
     let wake: (() => void) | undefined;
     status.stopped('idle');
@@ -57,6 +59,7 @@ export = (RED: NodeAPI): void => {
         if (myRun !== run) return;
         status.starting(`reading ${fileIndex + 1}/${files.length}`);
         const samples = await readAudioAt(file, rate);
+        const stream = streamId(this.id, streams++);
         const fileStart = Date.now();
         for (const start of windowStarts(samples.length, DEFAULT_MEL_SETTINGS, hopSeconds)) {
           if (myRun !== run) return;
@@ -70,8 +73,7 @@ export = (RED: NodeAPI): void => {
           const window = {
             samples: samples.subarray(start, start + windowLength),
             info: {
-              // One stream per file (frames are never shared across files); one source for the detector.
-              source: streamId(this.id, fileIndex),
+              source: stream,
               startSample: start,
               sampleRate: rate,
               startSeconds,

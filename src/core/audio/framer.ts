@@ -26,9 +26,6 @@ export interface FramerSettings {
 /** A stateful framer: push chunks, get the windows they complete. */
 export interface Framer {
   push(chunk: Float32Array): AudioWindow[];
-  /** Samples received so far. */
-  readonly receivedSamples: number;
-  reset(): void;
 }
 
 /** Creates a framer (default window 4 s, hop 1 s, starts aligned to 512 samples). */
@@ -41,34 +38,30 @@ export function createFramer(settings: FramerSettings): Framer {
   if (!(hopSamples >= align)) {
     throw new Error(`hop must be at least ${align / rate} s, got ${settings.hopSeconds} s`);
   }
-  let buffer = new Float32Array(0);
+  // store[0 .. stored) holds stream samples from bufferStart on; it grows to the largest window-plus-chunk it
+  // has needed and is then reused, the kept tail moved to its front (no allocation per chunk).
+  let store = new Float32Array(windowLength * 2);
+  let stored = 0;
   let bufferStart = 0;
-  let received = 0;
   let windowIndex = 0;
   const startOf = (k: number): number => Math.round((k * hopSamples) / align) * align;
   return {
-    get receivedSamples() {
-      return received;
-    },
-    reset() {
-      buffer = new Float32Array(0);
-      bufferStart = 0;
-      received = 0;
-      windowIndex = 0;
-    },
     push(chunk) {
-      const joined = new Float32Array(buffer.length + chunk.length);
-      joined.set(buffer, 0);
-      joined.set(chunk, buffer.length);
-      buffer = joined;
-      received += chunk.length;
+      if (stored + chunk.length > store.length) {
+        const grown = new Float32Array(Math.max(store.length * 2, stored + chunk.length));
+        grown.set(store.subarray(0, stored));
+        store = grown;
+      }
+      store.set(chunk, stored);
+      stored += chunk.length;
+      const received = bufferStart + stored;
       const windows: AudioWindow[] = [];
       for (;;) {
         const start = startOf(windowIndex);
         if (start + windowLength > received) break;
         const from = start - bufferStart;
         windows.push({
-          samples: buffer.slice(from, from + windowLength),
+          samples: store.slice(from, from + windowLength),
           startSample: start,
           sampleRate: rate,
         });
@@ -76,7 +69,8 @@ export function createFramer(settings: FramerSettings): Framer {
       }
       const keepFrom = Math.max(0, Math.min(startOf(windowIndex), received) - bufferStart);
       if (keepFrom > 0) {
-        buffer = buffer.slice(keepFrom);
+        store.copyWithin(0, keepFrom, stored);
+        stored -= keepFrom;
         bufferStart += keepFrom;
       }
       return windows;

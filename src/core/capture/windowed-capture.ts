@@ -34,20 +34,19 @@ export interface WindowedCaptureSettings {
 /** Creates a windowed capture (not started). */
 export function createWindowedCapture(settings: WindowedCaptureSettings): SupervisedCapture {
   const now = settings.now ?? Date.now;
-  let framer: Framer = createFramer({
-    sampleRate: settings.sampleRate,
-    windowSeconds: settings.windowSeconds,
-    hopSeconds: settings.hopSeconds,
-  });
-  let generation = 0;
-  let streamStart = 0;
-  let leftover: Buffer | undefined;
-  const reset = () => {
-    framer = createFramer({
+  const newFramer = (): Framer =>
+    createFramer({
       sampleRate: settings.sampleRate,
       windowSeconds: settings.windowSeconds,
       hopSeconds: settings.hopSeconds,
     });
+  let framer = newFramer();
+  let generation = 0;
+  let streamStart = 0;
+  let leftover: Buffer | undefined;
+  let scratch = new Float32Array(0);
+  const reset = () => {
+    framer = newFramer();
     generation++;
     streamStart = 0;
     leftover = undefined;
@@ -71,7 +70,9 @@ export function createWindowedCapture(settings: WindowedCaptureSettings): Superv
         bytes = bytes.subarray(0, bytes.length - 1);
       } else leftover = undefined;
       if (bytes.length === 0) return;
-      const samples = pcm16ToFloat32(bytes);
+      // The framer copies each chunk, so one conversion buffer (grown to the largest chunk) serves them all.
+      if (scratch.length < bytes.length / 2) scratch = new Float32Array(bytes.length / 2);
+      const samples = pcm16ToFloat32(bytes, scratch);
       const count = samples.length;
       if (!streamStart) streamStart = now() - (count / settings.sampleRate) * 1000;
       for (const window of framer.push(samples)) {

@@ -229,7 +229,6 @@ export interface SlidingMelSpectrogram {
   compute(samples: Float32Array, startSample: number): MelSpectrogram;
   /** Frames computed and frames reused since creation (for benchmarks and tests). */
   readonly counters: { computed: number; reused: number };
-  reset(): void;
 }
 
 /** Builds a sliding-window mel spectrogram with a frame cache. */
@@ -238,21 +237,30 @@ export function createSlidingMelSpectrogram(
 ): SlidingMelSpectrogram {
   const computeFrame = createMelFrameComputer(settings);
   const { nMels, frames, hopLength, nFft } = settings;
-  let cache = new Map<number, Float32Array>();
+  // Mel power of interior frames by absolute centre; frames that leave the window go back to `spare` for reuse.
+  const cache = new Map<number, Float32Array>();
+  const spare: Float32Array[] = [];
   const counters = { computed: 0, reused: 0 };
-  const scratch = new Float32Array(nMels);
   const dbScratch = new Float64Array(nMels * frames);
+  let lastStart = -Infinity;
+  const release = (keep: (centre: number) => boolean) => {
+    for (const [centre, frame] of cache) {
+      if (!keep(centre)) {
+        cache.delete(centre);
+        spare.push(frame);
+      }
+    }
+  };
   return {
     counters,
-    reset() {
-      cache = new Map();
-    },
     compute(samples, startSample) {
+      // A window earlier than the last one starts a new stream under the same id: nothing cached applies.
+      if (startSample < lastStart) release(() => false);
+      lastStart = startSample;
       const rawFrames = 1 + Math.floor(samples.length / hopLength);
       const used = Math.min(rawFrames, frames);
       const power = new Float32Array(nMels * frames);
       const aligned = startSample % hopLength === 0;
-      const next = new Map<number, Float32Array>();
       for (let t = 0; t < used; t++) {
         const local = t * hopLength;
         const interior = aligned && local - nFft / 2 >= 0 && local + nFft / 2 <= samples.length;
@@ -261,17 +269,20 @@ export function createSlidingMelSpectrogram(
         if (known) {
           for (let m = 0; m < nMels; m++) power[m * frames + t] = known[m];
           counters.reused++;
-          next.set(absolute, known);
           continue;
         }
         computeFrame(samples, local, power, t, frames);
         counters.computed++;
         if (interior) {
-          for (let m = 0; m < nMels; m++) scratch[m] = power[m * frames + t];
-          next.set(absolute, scratch.slice());
+          const frame = spare.pop() ?? new Float32Array(nMels);
+          for (let m = 0; m < nMels; m++) frame[m] = power[m * frames + t];
+          cache.set(absolute, frame);
         }
       }
-      cache = next;
+      // Keep only this window's interior frames: later windows start later, so earlier frames are done with.
+      const firstInterior = startSample + nFft / 2;
+      const lastInterior = startSample + samples.length - nFft / 2;
+      release((centre) => centre >= firstInterior && centre <= lastInterior);
       const { db, norm, mean, std } = powerToNormalisedDb(power, settings, undefined, undefined, dbScratch);
       return { nMels, frames, rawFrames, power, db, norm, mean, std };
     },

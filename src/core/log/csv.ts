@@ -44,14 +44,7 @@ export function createCsvLog(settings: CsvLogSettings): CsvLog {
       ? settings.file.replace(/(\.csv)?$/i, `-${localDate(when)}.csv`)
       : settings.file;
 
-  const rotateBySize = async (file: string, incoming: number) => {
-    let size = 0;
-    try {
-      size = (await fs.promises.stat(file)).size;
-    } catch {
-      return;
-    }
-    if (size === 0 || size + incoming <= maxBytes) return;
+  const rotate = async (file: string) => {
     const numbered = (n: number) => file.replace(/(\.csv)?$/i, `.${n}.csv`);
     await fs.promises.rm(numbered(keep), { force: true });
     for (let n = keep - 1; n >= 1; n--) {
@@ -60,18 +53,22 @@ export function createCsvLog(settings: CsvLogSettings): CsvLog {
     await fs.promises.rename(file, numbered(1));
   };
 
+  // One stat per row: its size says whether a header is due and whether the file must rotate first; only a
+  // missing file makes its folder.
   const write = async (row: Readonly<Record<string, unknown>>, when: Date) => {
     const file = fileFor(when);
     const line = settings.columns.map((c) => csvField(row[c])).join(',') + '\n';
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    if (settings.rotation === 'size') await rotateBySize(file, Buffer.byteLength(line));
-    let empty = true;
+    let size = 0;
     try {
-      empty = (await fs.promises.stat(file)).size === 0;
+      size = (await fs.promises.stat(file)).size;
     } catch {
-      empty = true;
+      await fs.promises.mkdir(path.dirname(file), { recursive: true });
     }
-    await fs.promises.appendFile(file, empty ? header + line : line);
+    if (settings.rotation === 'size' && size > 0 && size + Buffer.byteLength(line) > maxBytes) {
+      await rotate(file);
+      size = 0;
+    }
+    await fs.promises.appendFile(file, size === 0 ? header + line : line);
     return file;
   };
 

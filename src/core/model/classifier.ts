@@ -78,15 +78,19 @@ export function createCryClassifier(
       if (spectrograms.length === 0) return [];
       const [mels, frames, channels] = info.metadata.inputShape;
       const size = mels * frames * channels;
-      const joined = new Float32Array(size * spectrograms.length);
-      spectrograms.forEach((spectrogram, i) => {
+      for (const spectrogram of spectrograms) {
         if (spectrogram.length !== size) {
           throw new Error(
             `expected a ${mels} x ${frames} spectrogram (${size} values), got ${spectrogram.length} values`,
           );
         }
-        joined.set(spectrogram, i * size);
-      });
+      }
+      // The live path predicts one window a second: hand that window to the tensor without a joined copy.
+      let joined = spectrograms[0];
+      if (spectrograms.length > 1) {
+        joined = new Float32Array(size * spectrograms.length);
+        spectrograms.forEach((spectrogram, i) => joined.set(spectrogram, i * size));
+      }
       const tf = runtime.tf;
       const output = tf.tidy(
         () =>
