@@ -60,11 +60,9 @@ export function windowMessage(window: CapturedWindow, topic: string): Record<str
 export function wireCaptureNode(wiring: CaptureNodeWiring): void {
   const { node } = wiring;
   const status = createStatusReporter(node);
-  let windows = 0;
   let lastWarning: string | undefined;
   const capture = wiring.create(
     (window) => {
-      windows++;
       node.send(windowMessage(window, node.name || wiring.describe) as NodeMessageInFlow);
     },
     (event) => {
@@ -118,6 +116,5 @@ export function wireCaptureNode(wiring: CaptureNodeWiring): void {
       },
       () => done(),
     );
-    void windows;
   });
 }

@@ -42,11 +42,8 @@ export interface SupervisedCapture {
   start(): void;
   /** Stops and resolves once the child process has exited. */
   stop(): Promise<void>;
-  readonly running: boolean;
   /** The current child's pid (for tests and diagnostics). */
   readonly pid: number | undefined;
-  /** How many times the recorder was (re)started. */
-  readonly starts: number;
 }
 
 /** Creates a supervised capture (not started). */
@@ -157,14 +154,8 @@ export function createSupervisedCapture(settings: SupervisorSettings): Supervise
   };
 
   return {
-    get running() {
-      return wanted;
-    },
     get pid() {
       return current?.child.pid;
-    },
-    get starts() {
-      return starts;
     },
     start() {
       if (wanted) return;

@@ -50,7 +50,6 @@ export interface DetectionState {
 export interface Detector {
   push(verdict: WindowVerdict): EpisodeEvent | undefined;
   readonly state: DetectionState;
-  reset(): void;
 }
 
 /** Checks settings; returns a problem description or undefined. */
@@ -100,13 +99,6 @@ export function createDetector(settings: DetectionSettings): Detector {
         crying,
         sinceSeconds: stateSince === undefined ? 0 : Math.max(0, (lastTime - stateSince) / 1000),
       };
-    },
-    reset() {
-      recent = [];
-      crying = false;
-      episode = undefined;
-      stateSince = undefined;
-      lastStop = -Infinity;
     },
     push({ probability, time, source }) {
       lastTime = time;

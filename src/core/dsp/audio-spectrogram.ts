@@ -7,6 +7,7 @@
 import { createResampler, Resampler } from '../audio/resample';
 import type { ParsedAudio } from '../audio/message';
 import {
+  createMelFrameComputer,
   createMelSpectrogram,
   createSlidingMelSpectrogram,
   DEFAULT_MEL_SETTINGS,
@@ -18,8 +19,6 @@ import {
 /** Computes spectrograms of audio messages. */
 export interface AudioSpectrogramComputer {
   compute(audio: ParsedAudio): MelSpectrogram;
-  /** Frames reused from earlier windows / computed, over all streams. */
-  stats(): { reused: number; computed: number };
 }
 
 /** Creates the computer (one per node). */
@@ -29,9 +28,10 @@ export function createAudioSpectrogramComputer(
 ): AudioSpectrogramComputer {
   const resamplers = new Map<number, Resampler>();
   const streams = new Map<string, SlidingMelSpectrogram>();
-  const single = createMelSpectrogram(settings);
+  // One window, filter bank and FFT plan for every stream this computer sees.
+  const computeFrame = createMelFrameComputer(settings);
+  const single = createMelSpectrogram(settings, computeFrame);
   const windowLength = settings.frames * settings.hopLength - settings.hopLength;
-  const totals = { reused: 0, computed: 0 };
   return {
     compute(audio) {
       let samples = audio.samples;
@@ -46,21 +46,13 @@ export function createAudioSpectrogramComputer(
         startSample = undefined;
       }
       const window = samples.length > windowLength ? samples.subarray(0, windowLength) : samples;
-      if (!audio.window || startSample === undefined) {
-        totals.computed += settings.frames;
-        return single(window);
-      }
+      if (!audio.window || startSample === undefined) return single(window);
       let sliding = streams.get(audio.window.source);
       if (sliding) streams.delete(audio.window.source);
-      else sliding = createSlidingMelSpectrogram(settings);
+      else sliding = createSlidingMelSpectrogram(settings, computeFrame);
       streams.set(audio.window.source, sliding);
       if (streams.size > maxStreams) streams.delete(streams.keys().next().value as string);
-      const before = { ...sliding.counters };
-      const result = sliding.compute(window, startSample);
-      totals.reused += sliding.counters.reused - before.reused;
-      totals.computed += sliding.counters.computed - before.computed;
-      return result;
+      return sliding.compute(window, startSample);
     },
-    stats: () => ({ ...totals }),
   };
 }

@@ -204,8 +204,10 @@ export function powerToNormalisedDb(
 export type MelSpectrogramFunction = (samples: Float32Array) => MelSpectrogram;
 
 /** Builds the one-clip mel spectrogram function: `createMelSpectrogram(settings)(samples)`. */
-export function createMelSpectrogram(settings: MelSettings = DEFAULT_MEL_SETTINGS): MelSpectrogramFunction {
-  const computeFrame = createMelFrameComputer(settings);
+export function createMelSpectrogram(
+  settings: MelSettings = DEFAULT_MEL_SETTINGS,
+  computeFrame: MelFrameComputer = createMelFrameComputer(settings),
+): MelSpectrogramFunction {
   const { nMels, frames, hopLength } = settings;
   const scratch = new Float64Array(nMels * frames);
   return (samples) => {
@@ -231,11 +233,11 @@ export interface SlidingMelSpectrogram {
   readonly counters: { computed: number; reused: number };
 }
 
-/** Builds a sliding-window mel spectrogram with a frame cache. */
+/** Builds a sliding-window mel spectrogram with a frame cache (sharing `computeFrame`'s tables when given). */
 export function createSlidingMelSpectrogram(
   settings: MelSettings = DEFAULT_MEL_SETTINGS,
+  computeFrame: MelFrameComputer = createMelFrameComputer(settings),
 ): SlidingMelSpectrogram {
-  const computeFrame = createMelFrameComputer(settings);
   const { nMels, frames, hopLength, nFft } = settings;
   // Mel power of interior frames by absolute centre; frames that leave the window go back to `spare` for reuse.
   const cache = new Map<number, Float32Array>();

@@ -40,7 +40,6 @@ export type HaConnectionState = 'connecting' | 'connected' | 'disconnected' | 'a
 /** A Home Assistant client. */
 export interface HaClient {
   readonly state: HaConnectionState;
-  readonly haVersion: string | undefined;
   start(): void;
   close(): Promise<void>;
   onState(listener: (state: HaConnectionState, detail: string) => void): () => void;
@@ -237,21 +236,22 @@ export function createHaClient(settings: HaServerSettings): HaClient {
     get state() {
       return state;
     },
-    get haVersion() {
-      return connection?.haVersion;
-    },
     start() {
       if (connection || retryTimer || closed || state === 'connecting') return;
       void connect();
       keepalive = setInterval(() => {
         if (state !== 'connected' || !connection) return;
         const conn = connection;
-        const timeout = new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('ping timeout')), Math.min(10000, keepaliveMs)).unref(),
-        );
-        Promise.race([conn.ping(), timeout]).catch(() => {
-          if (connection === conn && state === 'connected') conn.reconnect(true);
+        // A ping that gets no pong in time means a dead socket: reconnect. The timer goes with the ping.
+        let pingTimer: NodeJS.Timeout | undefined;
+        const timeout = new Promise((_, reject) => {
+          pingTimer = setTimeout(() => reject(new Error('ping timeout')), Math.min(10000, keepaliveMs));
         });
+        Promise.race([conn.ping(), timeout])
+          .catch(() => {
+            if (connection === conn && state === 'connected') conn.reconnect(true);
+          })
+          .finally(() => clearTimeout(pingTimer));
       }, keepaliveMs);
     },
     async close() {

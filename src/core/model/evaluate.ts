@@ -45,15 +45,6 @@ export async function windowProbabilities(
   return result;
 }
 
-/** The maximum window probability of each clip (16 kHz audio). */
-export async function clipProbabilities(
-  classifier: CryClassifier,
-  clips: readonly Float32Array[],
-  onProgress: (done: number) => void = () => undefined,
-): Promise<number[]> {
-  return (await windowProbabilities(classifier, clips, onProgress)).map((w) => Math.max(...w));
-}
-
 /**
  * What an "N of the last M windows" start rule does on labelled recordings: the share of non-cry windows at or
  * above the threshold, the share of positions in non-cry recordings where the rule would start (false starts per
