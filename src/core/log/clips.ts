@@ -1,7 +1,7 @@
 /**
  * Saving the audio behind the verdicts as 16-bit WAV files: every window, or every crying episode with a few
  * seconds from before its start. Retention (maximum age, maximum total size) is enforced as files are written,
- * oldest first, never touching the episode being written.
+ * oldest first, never touching the episode being written, from an index of the folder read once.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -60,53 +60,93 @@ async function appendToWav(file: string, samples: Float32Array): Promise<void> {
 }
 
 interface StreamState {
-  /** Recent audio, for the pre-roll: samples and the stream position of the first one. */
-  tail: Float32Array;
+  /** Recent audio for the pre-roll, store[0 .. stored) from stream position tailStart (buffer reused). */
+  store: Float32Array;
+  stored: number;
   tailStart: number;
   episodeFile?: string;
   /** Stream position up to which the episode file holds audio. */
   writtenTo: number;
 }
 
+/** A clip on disk, as the retention keeps count of it. */
+interface ClipEntry {
+  readonly file: string;
+  size: number;
+  mtime: number;
+}
+
+/** Writes a file, making its folder again if someone removed it meanwhile. */
+async function writeFileInFolder(file: string, data: Buffer): Promise<void> {
+  try {
+    await fs.promises.writeFile(file, data);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(file, data);
+  }
+}
+
 /** Creates a clip store. */
 export function createClipStore(settings: ClipStoreSettings): ClipStore {
   const streams = new Map<string, StreamState>();
-  let lastRetention = 0;
   let chain: Promise<unknown> = Promise.resolve();
+  // The clips on disk, oldest first: read from the folder once, then kept up to date as clips are written and
+  // removed, so retention costs no directory scan per window.
+  let index: ClipEntry[] | undefined;
+  let total = 0;
 
-  const enforceRetention = async (protectedFiles: Set<string>) => {
-    if (Date.now() - lastRetention < 2000) return;
-    lastRetention = Date.now();
+  const loadIndex = async (): Promise<ClipEntry[]> => {
+    await fs.promises.mkdir(settings.folder, { recursive: true });
+    const names = (await fs.promises.readdir(settings.folder)).filter((name) => name.endsWith('.wav'));
     const entries = await Promise.all(
-      (await fs.promises.readdir(settings.folder))
-        .filter((name) => name.endsWith('.wav'))
-        .map(async (name) => {
-          const file = path.join(settings.folder, name);
-          const stat = await fs.promises.stat(file).catch(() => undefined);
-          return stat ? { file, size: stat.size, mtime: stat.mtimeMs } : undefined;
-        }),
+      names.map(async (name) => {
+        const file = path.join(settings.folder, name);
+        const stat = await fs.promises.stat(file).catch(() => undefined);
+        return stat ? { file, size: stat.size, mtime: stat.mtimeMs } : undefined;
+      }),
     );
-    const files = entries
-      .filter((e): e is { file: string; size: number; mtime: number } => !!e)
-      .sort((a, b) => a.mtime - b.mtime);
-    let total = files.reduce((sum, f) => sum + f.size, 0);
+    const found = entries.filter((e): e is ClipEntry => !!e).sort((a, b) => a.mtime - b.mtime);
+    total = found.reduce((sum, f) => sum + f.size, 0);
+    return found;
+  };
+
+  const recordWrite = (clips: ClipEntry[], file: string, bytes: number) => {
+    const existing =
+      clips.length && clips[clips.length - 1].file === file
+        ? clips[clips.length - 1]
+        : clips.find((c) => c.file === file);
+    if (existing) {
+      existing.size += bytes;
+      existing.mtime = Date.now();
+    } else clips.push({ file, size: bytes, mtime: Date.now() });
+    total += bytes;
+  };
+
+  const enforceRetention = async (clips: ClipEntry[], protectedFiles: Set<string>) => {
     const oldest = Date.now() - settings.maxAgeDays * 86400000;
-    for (const f of files) {
-      if (protectedFiles.has(f.file)) continue;
-      if (f.mtime < oldest || total > settings.maxTotalBytes) {
-        await fs.promises.rm(f.file, { force: true });
-        total -= f.size;
+    for (let i = 0; i < clips.length;) {
+      const clip = clips[i];
+      if (protectedFiles.has(clip.file)) {
+        i++;
+        continue;
       }
+      if (!(clip.mtime < oldest || total > settings.maxTotalBytes)) break;
+      await fs.promises.rm(clip.file, { force: true });
+      total -= clip.size;
+      clips.splice(i, 1);
     }
   };
 
   const add = async (window: ClipWindow): Promise<string> => {
     if (settings.mode === 'none') return '';
-    await fs.promises.mkdir(settings.folder, { recursive: true });
+    const clips = (index ??= await loadIndex());
     let file = '';
     if (settings.mode === 'window') {
       file = path.join(settings.folder, `${stamp(window.time)}-${safeName(window.source)}.wav`);
-      await fs.promises.writeFile(file, writeWav(window.samples, window.sampleRate));
+      const wav = writeWav(window.samples, window.sampleRate);
+      await writeFileInFolder(file, wav);
+      recordWrite(clips, file, wav.length);
     } else {
       const start = window.startSample;
       let state = streams.get(window.source);
@@ -114,22 +154,30 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
         state !== undefined &&
         start !== undefined &&
         start >= state.tailStart &&
-        start <= state.tailStart + state.tail.length;
+        start <= state.tailStart + state.stored;
       if (!state || !continuous || start === undefined) {
-        state = { tail: new Float32Array(0), tailStart: start ?? 0, writtenTo: start ?? 0 };
+        state = {
+          store: state?.store ?? new Float32Array(0),
+          stored: 0,
+          tailStart: start ?? 0,
+          writtenTo: start ?? 0,
+        };
         streams.set(window.source, state);
       }
-      const windowStart = start ?? state.tailStart + state.tail.length;
-      const overlap = state.tailStart + state.tail.length - windowStart;
+      const windowStart = start ?? state.tailStart + state.stored;
+      const overlap = state.tailStart + state.stored - windowStart;
       const fresh = window.samples.subarray(Math.max(0, overlap));
-      const joined = new Float32Array(state.tail.length + fresh.length);
-      joined.set(state.tail);
-      joined.set(fresh, state.tail.length);
+      if (state.stored + fresh.length > state.store.length) {
+        const grown = new Float32Array(state.stored + fresh.length);
+        grown.set(state.store.subarray(0, state.stored));
+        state.store = grown;
+      }
+      state.store.set(fresh, state.stored);
+      state.stored += fresh.length;
       const keep = Math.round(
         (settings.preRollSeconds + window.samples.length / window.sampleRate + 1) * window.sampleRate,
       );
-      const drop = Math.max(0, joined.length - keep);
-      const streamEnd = state.tailStart + joined.length;
+      const streamEnd = state.tailStart + state.stored;
       if (window.crying) {
         if (!state.episodeFile) {
           const from = Math.max(
@@ -140,25 +188,30 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
             settings.folder,
             `${stamp(window.time)}-${safeName(window.source)}-episode.wav`,
           );
-          await fs.promises.writeFile(
-            state.episodeFile,
-            writeWav(joined.subarray(from - state.tailStart), window.sampleRate),
-          );
+          const wav = writeWav(state.store.subarray(from - state.tailStart, state.stored), window.sampleRate);
+          await writeFileInFolder(state.episodeFile, wav);
+          recordWrite(clips, state.episodeFile, wav.length);
           state.writtenTo = streamEnd;
         } else if (streamEnd > state.writtenTo) {
-          await appendToWav(state.episodeFile, joined.subarray(state.writtenTo - state.tailStart));
+          const added = state.store.subarray(state.writtenTo - state.tailStart, state.stored);
+          await appendToWav(state.episodeFile, added);
+          recordWrite(clips, state.episodeFile, added.length * 2);
           state.writtenTo = streamEnd;
         }
         file = state.episodeFile;
       } else {
         state.episodeFile = undefined;
       }
-      state.tail = joined.slice(drop);
-      state.tailStart += drop;
+      const drop = Math.max(0, state.stored - keep);
+      if (drop > 0) {
+        state.store.copyWithin(0, drop, state.stored);
+        state.stored -= drop;
+        state.tailStart += drop;
+      }
     }
     const open = new Set([...streams.values()].map((s) => s.episodeFile).filter((f): f is string => !!f));
     if (file) open.add(file);
-    await enforceRetention(open);
+    await enforceRetention(clips, open);
     return file;
   };
 
