@@ -8,43 +8,13 @@ import cryMicNode from '../nodes/cry-mic';
 import { pcm16ToFloat32 } from '../src/core/audio/pcm';
 import { writeWav } from '../src/core/audio/wav';
 import { createRandomSource } from '../src/core/model/random';
-import { events, helper, loadFlow, nextStatus } from './node-helper';
+import { events, helper, loadFlow, nextStatus, collectMessages } from './node-helper';
 import { childPids, correlationPeak, processExists, startPulseDevice, PulseDevice } from './pulse-device';
 
 interface AudioMsg {
   payload: Buffer;
   rate: number;
   window: { startSample: number; source: string; startTime: string };
-}
-
-/** Collects the messages a node sends, with their arrival times. */
-function collect(nodeId: string): {
-  messages: { msg: AudioMsg; at: number }[];
-  waitFor(count: number, ms: number): Promise<void>;
-} {
-  const messages: { msg: AudioMsg; at: number }[] = [];
-  const waiters: (() => void)[] = [];
-  events(helper.getNode(nodeId)).on('input', (msg: AudioMsg) => {
-    messages.push({ msg, at: Date.now() });
-    waiters.splice(0).forEach((w) => w());
-  });
-  return {
-    messages,
-    waitFor: (count, ms) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`only ${messages.length} of ${count} windows within ${ms} ms`)),
-          ms,
-        );
-        const check = () => {
-          if (messages.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          } else waiters.push(check);
-        };
-        check();
-      }),
-  };
 }
 
 describe('cry-mic node recording from a software audio device (PulseAudio null sink)', function () {
@@ -80,11 +50,11 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
         },
         { id: 'out1', type: 'helper' },
       ]);
-      const received = collect('out1');
+      const received = collectMessages<AudioMsg>('out1');
       await nextStatus(helper.getNode('mic1'), 'green');
       await device.play(noiseFile);
       await received.waitFor(6, 20000);
-      const windows = received.messages.map((m) => m.msg);
+      const windows = received.messages;
       windows.forEach((w) => {
         assert.strictEqual(w.rate, 16000);
         assert.strictEqual(w.payload.length, 4 * 16000 * 2);
@@ -93,9 +63,9 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
       starts
         .slice(1)
         .forEach((s, i) => assert.ok(Math.abs(s - starts[i] - 16000) <= 512, `hop ${s - starts[i]} samples`));
-      const gaps = received.messages
+      const gaps = received.arrivals
         .slice(1)
-        .map((m, i) => m.at - received.messages[i].at)
+        .map((at, i) => at - received.arrivals[i])
         .sort((a, b) => a - b);
       const medianGap = gaps[gaps.length >> 1];
       assert.ok(medianGap > 500 && medianGap < 1500, `median arrival gap ${medianGap} ms`);
@@ -121,7 +91,7 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
       { id: 'out2', type: 'helper' },
     ]);
     const mic = helper.getNode('mic2');
-    const received = collect('out2');
+    const received = collectMessages<AudioMsg>('out2');
     await received.waitFor(1, 15000);
     const [first] = childPids('sox');
     assert.ok(first, 'a sox process is running');
@@ -133,8 +103,8 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
     const [second] = childPids('sox');
     assert.ok(second && second !== first, 'a new sox process');
     assert.notStrictEqual(
-      received.messages[received.messages.length - 1].msg.window.source,
-      received.messages[0].msg.window.source,
+      received.messages[received.messages.length - 1].window.source,
+      received.messages[0].window.source,
     );
     await helper.unload();
     assert.ok(!processExists(first) && !processExists(second), 'no recorder process after close');

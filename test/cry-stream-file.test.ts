@@ -10,44 +10,13 @@ import cryFileNode from '../nodes/cry-file';
 import { pcm16ToFloat32 } from '../src/core/audio/pcm';
 import { writeWav } from '../src/core/audio/wav';
 import { createRandomSource } from '../src/core/model/random';
-import { events, helper, loadFlow, nextStatus } from './node-helper';
+import { events, helper, loadFlow, nextStatus, collectMessages } from './node-helper';
 import { childPids, correlationPeak, processExists } from './pulse-device';
 
 interface AudioMsg {
   payload: Buffer;
   window: { startSample: number; startSeconds: number };
   file?: string;
-}
-
-function collect(nodeId: string): {
-  messages: AudioMsg[];
-  waitFor(count: number, ms: number): Promise<void>;
-} {
-  const messages: AudioMsg[] = [];
-  let wake: (() => void) | undefined;
-  events(helper.getNode(nodeId)).on('input', (msg: AudioMsg) => {
-    messages.push(msg);
-    wake?.();
-  });
-  return {
-    messages,
-    waitFor: (count, ms) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${messages.length} of ${count} messages within ${ms} ms`)),
-          ms,
-        );
-        const check = () => {
-          if (messages.length >= count) {
-            clearTimeout(timer);
-            wake = undefined;
-            resolve();
-          }
-        };
-        wake = check;
-        check();
-      }),
-  };
 }
 
 describe('cry-stream and cry-file nodes', function () {
@@ -83,7 +52,7 @@ describe('cry-stream and cry-file nodes', function () {
       { id: 's1', type: 'cry-stream', url: wavFile, window: 4, hop: 1, wires: [['o1']] },
       { id: 'o1', type: 'helper' },
     ]);
-    const received = collect('o1');
+    const received = collectMessages<AudioMsg>('o1');
     await received.waitFor(3, 20000);
     assertMatchesSignal(received.messages);
     const [ffmpeg] = childPids('ffmpeg');
@@ -111,7 +80,7 @@ describe('cry-stream and cry-file nodes', function () {
         },
         { id: 'o2', type: 'helper' },
       ]);
-      const received = collect('o2');
+      const received = collectMessages<AudioMsg>('o2');
       await received.waitFor(4, 20000);
       const firstRun = received.messages.filter(
         (m) =>
@@ -158,8 +127,8 @@ describe('cry-stream and cry-file nodes', function () {
         { id: 'end', type: 'helper' },
       ],
     );
-    const windows = collect('o3');
-    const complete = collect('end');
+    const windows = collectMessages<AudioMsg>('o3');
+    const complete = collectMessages<AudioMsg>('end');
     helper.getNode('f1').receive({ payload: 'go' } as never);
     await complete.waitFor(1, 20000);
     // Starts snap to the 512-sample grid: a (7 s) has windows at 0, 15872 and 32256 (the next, 48128, would end
@@ -183,7 +152,7 @@ describe('cry-stream and cry-file nodes', function () {
       { id: 'f2', type: 'cry-file', path: wavFile, mode: 'realtime', hop: 1, wires: [['o4'], []] },
       { id: 'o4', type: 'helper' },
     ]);
-    const received = collect('o4');
+    const received = collectMessages<AudioMsg>('o4');
     const started = Date.now();
     helper.getNode('f2').receive({ payload: 'go' } as never);
     await received.waitFor(2, 15000);

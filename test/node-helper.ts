@@ -91,3 +91,37 @@ export function loadFlow(
   const list = (Array.isArray(nodes) ? nodes : [nodes]) as NodeModule[];
   return helper.load(list.map(wrap) as never, flow as never, credentials as never);
 }
+
+/** The messages a node receives, with their arrival times, and a wait for the n-th one. */
+export function collectMessages<T>(nodeId: string): {
+  messages: T[];
+  arrivals: number[];
+  waitFor(count: number, ms: number): Promise<void>;
+} {
+  const messages: T[] = [];
+  const arrivals: number[] = [];
+  const waiters: (() => void)[] = [];
+  events(helper.getNode(nodeId)).on('input', (msg: T) => {
+    messages.push(msg);
+    arrivals.push(Date.now());
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  return {
+    messages,
+    arrivals,
+    waitFor: (count, ms) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`only ${messages.length} of ${count} messages within ${ms} ms`)),
+          ms,
+        );
+        const check = () => {
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          } else waiters.push(check);
+        };
+        check();
+      }),
+  };
+}
