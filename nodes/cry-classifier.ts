@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { parseAudioMessage, AudioMessageFields, WindowInfo } from '../src/core/audio/message';
+import { audioFieldsOf, parseAudioMessage, AudioMessageFields, WindowInfo } from '../src/core/audio/message';
 import { createAudioSpectrogramComputer } from '../src/core/dsp/audio-spectrogram';
 import { defaultModelDir } from '../src/core/model/classifier';
 import { createClassifierRegistry } from '../src/node-red/classifier-registry';
@@ -71,13 +71,7 @@ export = (RED: NodeAPI): void => {
             input = msg.payload;
           } else {
             input = spectrograms.compute(parseAudioMessage(msg)).norm;
-            (msg as ClassifierMessage & Record<string, unknown>).audio = {
-              payload: msg.payload,
-              rate: msg.rate,
-              bits: msg.bits,
-              channels: msg.channels,
-              encoding: msg.encoding,
-            };
+            (msg as ClassifierMessage & Record<string, unknown>).audio = audioFieldsOf(msg);
           }
           const [probability] = await classifier.predict([input]);
           const threshold = configuredThreshold ?? info.metadata.threshold;

@@ -3,7 +3,7 @@
  * is in src/core/dsp.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { parseAudioMessage, AudioMessageFields } from '../src/core/audio/message';
+import { audioFieldsOf, parseAudioMessage, AudioMessageFields } from '../src/core/audio/message';
 import { createAudioSpectrogramComputer } from '../src/core/dsp/audio-spectrogram';
 import { DEFAULT_MEL_SETTINGS } from '../src/core/dsp/mel';
 import { createStatusReporter, failInput } from '../src/node-red/status';
@@ -20,15 +20,8 @@ export = (RED: NodeAPI): void => {
       try {
         const audio = parseAudioMessage(msg);
         const mel = computer.compute(audio);
-        const original = {
-          payload: msg.payload,
-          rate: msg.rate,
-          bits: msg.bits,
-          channels: msg.channels,
-          encoding: msg.encoding,
-        };
         const out = msg as NodeMessageInFlow & Record<string, unknown>;
-        out.audio = original;
+        out.audio = audioFieldsOf(msg);
         out.payload = mel.norm;
         out.spectrogram = {
           nMels: mel.nMels,

@@ -49,6 +49,17 @@ export interface AudioMessageFields {
   window?: unknown;
 }
 
+/** The audio fields of a message, kept as `msg.audio` by nodes that replace the payload (for cry-log's clips). */
+export function audioFieldsOf(msg: AudioMessageFields): AudioMessageFields {
+  return {
+    payload: msg.payload,
+    rate: msg.rate,
+    bits: msg.bits,
+    channels: msg.channels,
+    encoding: msg.encoding,
+  };
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
