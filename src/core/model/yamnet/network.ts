@@ -1,0 +1,437 @@
+/**
+ * Runs the convolutional part of a YAMNet TFLite file (from the log-mel patch to the class scores) on
+ * TensorFlow.js, from the file's own tensors and operators, in order.
+ *
+ * Fully quantised layers (int8 in, int8 weights, int32 bias) are emulated exactly as XNNPACK computes them: the
+ * activations are carried as their centred integers (q - zero point) in float32, which convolution sums exactly
+ * (no partial sum reaches 2^24; checked from the weights when the network is built); the int32 bias is added, the
+ * sum is multiplied by the per-channel multiplier fround(fround(s_in·s_w) / s_out), rounded half to even and
+ * clamped to the output's range (the fused Relu6 is that clamp). MEAN multiplies its integer sum by
+ * fround(s_in / fround(s_out·n)); LOGISTIC is a 256-entry table over the int8 input. Dynamic-range layers (int8
+ * weights, float activations) run in float32 with the weights dequantised once (w·scale per channel).
+ *
+ * The backend must compute in true float32 (WASM and CPU do; no float16 textures, no Winograd convolution).
+ */
+import type * as tfc from '@tensorflow/tfjs-core';
+import {
+  BuiltinOperator,
+  TensorType,
+  TfliteModel,
+  TfliteOperator,
+  TfliteTensor,
+  tensorValues,
+} from '../tflite/model';
+import { YAMNET_BANDS, YAMNET_PATCH_FRAMES } from './frontend';
+
+type Tf = typeof tfc;
+type Tensor = tfc.Tensor;
+
+/** What one run gives per patch. */
+export interface YamnetNetworkOutput {
+  /** 521 scores per patch, patch after patch. */
+  readonly scores: Float32Array;
+  /** 1024 values per patch, when the file outputs embeddings. */
+  readonly embeddings?: Float32Array;
+}
+
+/** The network of one model file, with its constant tensors made once. */
+export interface YamnetNetwork {
+  /** True when the layers are fully int8 (the classification file): scores are then multiples of 1/256. */
+  readonly fullyQuantized: boolean;
+  readonly classes: number;
+  /** Runs `count` log-mel patches (96 x 64 each, row-major, patch after patch). */
+  run(patches: Float32Array, count: number): Promise<YamnetNetworkOutput>;
+  /** Releases every constant tensor. */
+  dispose(): void;
+}
+
+/** Integer arithmetic in float32 is exact below this magnitude. */
+const EXACT_LIMIT = 2 ** 24;
+const f32 = Math.fround;
+
+interface Quant {
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
+type Step = (values: Map<number, Tensor>) => void;
+
+/** Builds the network from the model file; `tf` is an initialised TensorFlow.js (WASM or CPU backend). */
+export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
+  const constants: Tensor[] = [];
+  const keep = <T extends Tensor>(tensor: T): T => {
+    constants.push(tensor);
+    return tensor;
+  };
+  const firstConv = model.operators.findIndex((op) => op.code === BuiltinOperator.CONV_2D);
+  if (firstConv < 0) throw new Error('the model has no CONV_2D operator: not a YAMNet file');
+  const quantizeOp = model.operators.slice(0, firstConv).find((op) => op.code === BuiltinOperator.QUANTIZE);
+  const networkInput = model.operators[firstConv].inputs[0];
+  const inputQuant = quantizeOp ? perTensor(model.tensors[quantizeOp.outputs[0]]) : undefined;
+  const steps: Step[] = [];
+  let scoresTensor = -1;
+  let embeddingsTensor = -1;
+  try {
+    for (const op of model.operators.slice(firstConv)) {
+      steps.push(buildStep(op));
+    }
+  } catch (error) {
+    constants.forEach((tensor) => tensor.dispose());
+    throw error;
+  }
+  const outputs = new Set(model.outputs);
+  const scoresCandidates = model.operators.filter(
+    (op) => op.code === BuiltinOperator.LOGISTIC || op.code === BuiltinOperator.DEQUANTIZE,
+  );
+  const last = scoresCandidates[scoresCandidates.length - 1];
+  if (!last) throw new Error('the model has no LOGISTIC output: not a YAMNet file');
+  scoresTensor = last.outputs[0];
+  const meanOp = model.operators.find((op) => op.code === BuiltinOperator.MEAN);
+  if (meanOp && outputs.has(meanOp.outputs[0])) embeddingsTensor = meanOp.outputs[0];
+  const classes = model.tensors[scoresTensor].shape.at(-1) ?? 0;
+
+  function buildStep(op: TfliteOperator): Step {
+    const input = (i: number): TfliteTensor => model.tensors[op.inputs[i]];
+    const output = model.tensors[op.outputs[0]];
+    const quantized = input(0).type === TensorType.INT8;
+    switch (op.code) {
+      case BuiltinOperator.CONV_2D:
+      case BuiltinOperator.DEPTHWISE_CONV_2D:
+        return quantized ? quantizedConv(op, output) : floatConv(op);
+      case BuiltinOperator.MEAN: {
+        const axes = Array.from(tensorValues(input(1)));
+        if (!quantized) return unary(op, (x) => tf.mean(x, axes, op.reducer?.keepDims ?? false));
+        const count = axes.reduce((n, axis) => n * (input(0).shape[axis] ?? 1), 1);
+        const inQ = perTensor(input(0));
+        const outQ = perTensor(output);
+        const multiplier = f32(inQ.scale / f32(outQ.scale * count));
+        return unary(op, (x) =>
+          tf.clipByValue(
+            tf.round(tf.mul(tf.sum(x, axes, true), multiplier)),
+            -128 - outQ.zeroPoint,
+            127 - outQ.zeroPoint,
+          ),
+        );
+      }
+      case BuiltinOperator.FULLY_CONNECTED:
+        return fullyConnected(op, output, quantized);
+      case BuiltinOperator.LOGISTIC: {
+        if (!quantized) return unary(op, (x) => tf.sigmoid(x));
+        const inQ = perTensor(input(0));
+        const outQ = perTensor(output);
+        const table = new Float32Array(256);
+        for (let q = -128; q <= 127; q++) {
+          const x = f32(inQ.scale * (q - inQ.zeroPoint));
+          const y = Math.round(1 / (1 + Math.exp(-x)) / outQ.scale) + outQ.zeroPoint;
+          table[q + 128] = Math.min(127, Math.max(-128, y)) - outQ.zeroPoint;
+        }
+        const lookup = keep(tf.tensor1d(table));
+        const offset = inQ.zeroPoint + 128;
+        return unary(op, (x) => tf.gather(lookup, tf.cast(tf.add(x, offset), 'int32')));
+      }
+      case BuiltinOperator.DEQUANTIZE: {
+        const q = perTensor(input(0));
+        return unary(op, (x) => tf.mul(x, q.scale));
+      }
+      case BuiltinOperator.RESHAPE:
+        return unary(op, (x) => x);
+      default:
+        throw new Error(
+          `operator code ${op.code} (operator ${op.index}) is not supported in the YAMNet network`,
+        );
+    }
+  }
+
+  function unary(op: TfliteOperator, fn: (x: Tensor) => Tensor): Step {
+    return (values) => {
+      const x = values.get(op.inputs[0]);
+      if (!x) throw new Error(`operator ${op.index} runs before its input is computed`);
+      values.set(op.outputs[0], fn(x));
+    };
+  }
+
+  function filterOf(op: TfliteOperator, dequantize: boolean): { filter: Tensor; scales: Float32Array } {
+    const weights = model.tensors[op.inputs[1]];
+    const raw = tensorValues(weights);
+    const [a, kh, kw, b] = weights.shape;
+    const channels = op.code === BuiltinOperator.CONV_2D ? a : b;
+    const scales = channelScales(weights, channels);
+    if (dequantize && weights.type === TensorType.INT8) {
+      const axis = weights.quantization?.quantizedDimension ?? 0;
+      const inner = weights.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
+      for (let i = 0; i < raw.length; i++) raw[i] = f32(raw[i] * scales[Math.floor(i / inner) % channels]);
+    }
+    let filter: Tensor;
+    if (op.code === BuiltinOperator.CONV_2D) {
+      filter = tf.tidy(() => tf.transpose(tf.tensor4d(raw, [a, kh, kw, b]), [1, 2, 3, 0]));
+    } else {
+      const multiplier = op.conv?.depthMultiplier || 1;
+      const inChannels = b / multiplier;
+      filter = tf.tensor4d(raw, [kh, kw, inChannels, multiplier]);
+    }
+    return { filter: keep(filter), scales };
+  }
+
+  function floatConv(op: TfliteOperator): Step {
+    const conv = op.conv!;
+    const weights = model.tensors[op.inputs[1]];
+    const depthwise = op.code === BuiltinOperator.DEPTHWISE_CONV_2D;
+    // XNNPACK takes the pointwise convolutions as dynamically quantised GEMMs (one quantisation per pixel, a row
+    // of the GEMM); the depthwise ones stay with TFLite's hybrid kernel, which quantises per image.
+    if (weights.type === TensorType.INT8) return hybridConv(op, depthwise ? [1, 2, 3] : [3]);
+    const { filter } = filterOf(op, true);
+    const bias = keep(tf.tensor1d(tensorValues(model.tensors[op.inputs[2]])));
+    const activation = conv.activation === 'relu6' ? 'relu6' : conv.activation === 'relu' ? 'relu' : 'linear';
+    const strides: [number, number] = [conv.strideH, conv.strideW];
+    const dilations: [number, number] = [conv.dilationH, conv.dilationW];
+    return unary(op, (x) =>
+      op.code === BuiltinOperator.CONV_2D
+        ? tf.fused.conv2d({
+            x: x as tfc.Tensor4D,
+            filter: filter as tfc.Tensor4D,
+            strides,
+            pad: conv.padding,
+            dilations,
+            bias,
+            activation,
+          })
+        : tf.fused.depthwiseConv2d({
+            x: x as tfc.Tensor4D,
+            filter: filter as tfc.Tensor4D,
+            strides,
+            pad: conv.padding,
+            dilations,
+            bias,
+            activation,
+          }),
+    );
+  }
+
+  /**
+   * An int8-weight layer on float input as the interpreter runs it: the input is quantised over `axes` (asymmetric
+   * int8 from its own min and max), the integer sum of the centred values is scaled back by input scale x weight
+   * scale, then the float bias and the activation.
+   */
+  function hybridConv(op: TfliteOperator, axes: number[]): Step {
+    const conv = op.conv!;
+    const { filter, scales } = filterOf(op, false);
+    const bias = keep(tf.tensor1d(tensorValues(model.tensors[op.inputs[2]])));
+    const channelScale = keep(tf.tensor1d(scales));
+    const strides: [number, number] = [conv.strideH, conv.strideW];
+    const dilations: [number, number] = [conv.dilationH, conv.dilationW];
+    return unary(op, (x) => {
+      const { centred, scale } = quantizeDynamically(x, axes);
+      const acc =
+        op.code === BuiltinOperator.CONV_2D
+          ? tf.conv2d(
+              centred as tfc.Tensor4D,
+              filter as tfc.Tensor4D,
+              strides,
+              conv.padding,
+              'NHWC',
+              dilations,
+            )
+          : tf.depthwiseConv2d(
+              centred as tfc.Tensor4D,
+              filter as tfc.Tensor4D,
+              strides,
+              conv.padding,
+              'NHWC',
+              dilations,
+            );
+      const y = tf.add(tf.mul(tf.mul(acc, scale), channelScale), bias);
+      return conv.activation === 'relu6' ? tf.relu6(y) : conv.activation === 'relu' ? tf.relu(y) : y;
+    });
+  }
+
+  /** XNNPACK's `xnn_f32_qd8_asymmetric_quantization_params` + `xnn_compute_f32_qd8_convert` over `axes`: q - zero point, and the scale. */
+  function quantizeDynamically(x: Tensor, axes: number[]): { centred: Tensor; scale: Tensor } {
+    const rmin = tf.minimum(tf.min(x, axes, true), 0);
+    const rmax = tf.maximum(tf.max(x, axes, true), 0);
+    const range = tf.sub(rmax, rmin);
+    const empty = tf.equal(range, 0);
+    const inverse = tf.where(
+      empty,
+      tf.onesLike(range),
+      tf.div(255, tf.where(empty, tf.onesLike(range), range)),
+    );
+    const rminScaled = tf.mul(rmin, inverse);
+    const rmaxScaled = tf.mul(rmax, inverse);
+    const fromMin = tf.sub(-128, rminScaled);
+    const fromMax = tf.sub(127, rmaxScaled);
+    const useMin = tf.greater(tf.add(tf.add(rminScaled, -128), tf.add(rmaxScaled, 127)), 0);
+    const zeroPoint = tf.round(tf.clipByValue(tf.where(useMin, fromMin, fromMax), -128, 127));
+    // XNNPACK keeps 1/multiplier as the scale and converts with 1/scale: the reciprocal taken twice in float32.
+    const scale = tf.div(1, inverse);
+    const centred = tf.sub(
+      tf.clipByValue(tf.add(tf.round(tf.mul(x, tf.div(1, scale))), zeroPoint), -128, 127),
+      zeroPoint,
+    );
+    return { centred, scale };
+  }
+
+  function quantizedConv(op: TfliteOperator, output: TfliteTensor): Step {
+    const conv = op.conv!;
+    const inQ = perTensor(model.tensors[op.inputs[0]]);
+    const outQ = perTensor(output);
+    const { filter, scales } = filterOf(op, false);
+    const biasValues = tensorValues(model.tensors[op.inputs[2]]);
+    checkExact(op, model.tensors[op.inputs[1]], biasValues);
+    const bias = keep(tf.tensor1d(biasValues));
+    const multipliers = keep(
+      tf.tensor1d(Float32Array.from(scales, (s) => f32(f32(inQ.scale * s) / outQ.scale))),
+    );
+    const [low, high] = activationRange(conv.activation, outQ);
+    const strides: [number, number] = [conv.strideH, conv.strideW];
+    const dilations: [number, number] = [conv.dilationH, conv.dilationW];
+    return unary(op, (x) => {
+      const acc =
+        op.code === BuiltinOperator.CONV_2D
+          ? tf.fused.conv2d({
+              x: x as tfc.Tensor4D,
+              filter: filter as tfc.Tensor4D,
+              strides,
+              pad: conv.padding,
+              dilations,
+              bias,
+            })
+          : tf.fused.depthwiseConv2d({
+              x: x as tfc.Tensor4D,
+              filter: filter as tfc.Tensor4D,
+              strides,
+              pad: conv.padding,
+              dilations,
+              bias,
+            });
+      return tf.clipByValue(tf.round(tf.mul(acc, multipliers)), low, high);
+    });
+  }
+
+  function fullyConnected(op: TfliteOperator, output: TfliteTensor, quantized: boolean): Step {
+    const weights = model.tensors[op.inputs[1]];
+    const [units, depth] = weights.shape;
+    const raw = tensorValues(weights);
+    const scales = channelScales(weights, units);
+    if (!quantized && weights.type === TensorType.INT8) {
+      for (let i = 0; i < raw.length; i++) raw[i] = f32(raw[i] * scales[Math.floor(i / depth)]);
+    }
+    const matrix = keep(tf.tidy(() => tf.transpose(tf.tensor2d(raw, [units, depth]))));
+    const biasValues =
+      op.inputs[2] >= 0 ? tensorValues(model.tensors[op.inputs[2]]) : new Float32Array(units);
+    const bias = keep(tf.tensor1d(biasValues));
+    if (!quantized && weights.type === TensorType.INT8) {
+      const intMatrix = keep(tf.tidy(() => tf.transpose(tf.tensor2d(tensorValues(weights), [units, depth]))));
+      const channelScale = keep(tf.tensor1d(scales));
+      return unary(op, (x) => {
+        const { centred, scale } = quantizeDynamically(tf.reshape(x, [-1, depth]), [1]);
+        const acc = tf.matMul(centred as tfc.Tensor2D, intMatrix as tfc.Tensor2D);
+        return tf.add(tf.mul(tf.mul(acc, scale), channelScale), bias);
+      });
+    }
+    if (!quantized) {
+      return unary(op, (x) => tf.add(tf.matMul(tf.reshape(x, [-1, depth]), matrix as tfc.Tensor2D), bias));
+    }
+    checkExact(op, weights, biasValues);
+    const inQ = perTensor(model.tensors[op.inputs[0]]);
+    const outQ = perTensor(output);
+    const multipliers = keep(
+      tf.tensor1d(Float32Array.from(scales, (s) => f32(f32(inQ.scale * s) / outQ.scale))),
+    );
+    const [low, high] = activationRange(op.fullyConnected?.activation ?? 'none', outQ);
+    return unary(op, (x) => {
+      const acc = tf.add(tf.matMul(tf.reshape(x, [-1, depth]), matrix as tfc.Tensor2D), bias);
+      return tf.clipByValue(tf.round(tf.mul(acc, multipliers)), low, high);
+    });
+  }
+
+  return {
+    fullyQuantized: inputQuant !== undefined,
+    classes,
+    async run(patches, count) {
+      const size = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
+      if (!Number.isInteger(count) || count < 1 || patches.length < count * size) {
+        throw new Error(
+          `expected ${count} patches of ${YAMNET_PATCH_FRAMES} x ${YAMNET_BANDS} values, got ${patches.length} values`,
+        );
+      }
+      const view = patches.length === count * size ? patches : patches.subarray(0, count * size);
+      const [scores, embeddings] = tf.tidy(() => {
+        let x: Tensor = tf.tensor4d(view, [count, YAMNET_PATCH_FRAMES, YAMNET_BANDS, 1]);
+        if (inputQuant) {
+          x = tf.clipByValue(
+            tf.round(tf.mul(x, f32(1 / inputQuant.scale))),
+            -128 - inputQuant.zeroPoint,
+            127 - inputQuant.zeroPoint,
+          );
+        }
+        const values = new Map<number, Tensor>([[networkInput, x]]);
+        for (const step of steps) step(values);
+        const s = values.get(scoresTensor);
+        if (!s) throw new Error('the network did not compute its scores');
+        const e = embeddingsTensor >= 0 ? values.get(embeddingsTensor) : undefined;
+        return e ? [s, tf.reshape(e, [count, -1])] : [s];
+      });
+      try {
+        const scoreValues = (await scores.data()) as Float32Array;
+        const embeddingValues = embeddings ? ((await embeddings.data()) as Float32Array) : undefined;
+        return { scores: scoreValues, embeddings: embeddingValues };
+      } finally {
+        scores.dispose();
+        embeddings?.dispose();
+      }
+    },
+    dispose() {
+      constants.forEach((tensor) => tensor.dispose());
+      constants.length = 0;
+    },
+  };
+}
+
+function perTensor(tensor: TfliteTensor): Quant {
+  const q = tensor.quantization;
+  if (!q || q.scale.length !== 1) {
+    throw new Error(
+      `tensor "${tensor.name}" should have one quantisation scale, has ${q?.scale.length ?? 0}`,
+    );
+  }
+  return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] ?? 0 };
+}
+
+function channelScales(weights: TfliteTensor, channels: number): Float32Array {
+  const scale = weights.quantization?.scale ?? [1];
+  if (scale.length !== 1 && scale.length !== channels) {
+    throw new Error(`tensor "${weights.name}" has ${scale.length} scales for ${channels} channels`);
+  }
+  if ((weights.quantization?.zeroPoint ?? []).some((z) => z !== 0)) {
+    throw new Error(
+      `tensor "${weights.name}" has non-zero weight zero points, which TFLite int8 does not use`,
+    );
+  }
+  return Float32Array.from({ length: channels }, (_, c) => scale[scale.length === 1 ? 0 : c]);
+}
+
+function activationRange(activation: string, q: Quant): [number, number] {
+  let low = -128;
+  let high = 127;
+  if (activation === 'relu' || activation === 'relu6') low = Math.max(low, q.zeroPoint);
+  if (activation === 'relu6') high = Math.min(high, q.zeroPoint + Math.round(6 / q.scale));
+  return [low - q.zeroPoint, high - q.zeroPoint];
+}
+
+/** Throws when an int8 layer's sums could leave the range where float32 holds integers exactly. */
+function checkExact(op: TfliteOperator, weights: TfliteTensor, bias: Float32Array): void {
+  const values = tensorValues(weights);
+  const channels = bias.length;
+  const perChannel = values.length / channels;
+  const depthwise = op.code === BuiltinOperator.DEPTHWISE_CONV_2D;
+  for (let c = 0; c < channels; c++) {
+    let total = Math.abs(bias[c]);
+    for (let i = 0; i < perChannel; i++)
+      total += 255 * Math.abs(values[depthwise ? i * channels + c : c * perChannel + i]);
+    if (total >= EXACT_LIMIT) {
+      throw new Error(
+        `operator ${op.index}: channel ${c} can sum to ${total}, beyond exact float32 integers`,
+      );
+    }
+  }
+}
