@@ -6,30 +6,33 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readAudioAt } from '../core/audio/file-source';
 import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
-import { createCryClassifier, defaultModelDir } from '../core/model/classifier';
+import type { CryModel, CryModelInfo } from '../core/model/cry-model';
+import { createCryModel, parseModelChoice, resolveModel } from '../core/model/select';
+import { cacheModelDir, fetchYamnet } from '../core/model/yamnet/fetch';
 import { csvField } from '../core/log/csv';
 import { loadClips } from '../core/model/dataset';
-import {
-  evaluationReport,
-  EvaluationFigures,
-  startRuleFigures,
-  windowProbabilities,
-} from '../core/model/evaluate';
+import { evaluationReport, EvaluationFigures, startRuleFigures } from '../core/model/evaluate';
 import { readManifest, splitOf } from '../core/model/manifest';
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
 import type { BackendName } from '../core/model/tf';
-import { recordingSpectrograms } from '../core/model/windows';
 import { numberOption, parseArgs } from './args';
 import { runListen } from './listen';
 
 const USAGE = `usage: cry-baby <command> [options]
 
   mel <file.wav> --json                 log-mel spectrogram of the first 4 s as JSON
-  analyze <file> [--hop S] [--model DIR] crying probability of each 4 s window
-  evaluate <manifest.csv> [--json] [--predictions out.csv] [--model DIR] [--split validation --seed N]
+  analyze <file> [--model M] [--hop S]  crying probability of each window of the model (YAMNet: 0.975 s
+                                        patches every 0.48 s; the CNN: 4 s windows every --hop S, default 1)
+  evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N]
+  models fetch yamnet [--from URL|FILE] [--dir DIR]
+                                        download the official YAMNet file once (sha256-checked) into DIR
+                                        (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)
   train --manifest M --out DIR [--seed N] [--epochs N] [--samples-per-epoch N] [--limit-per-class N]
   listen [--device D] [--recorder sox|rec|arecord] [--hop S] [--csv predictions.csv] [--model DIR]
 
+  --model yamnet|cry-baby-cnn|auto|DIR  the cry model (default auto: YAMNet when its file is installed, else the
+                                        built-in Cry Baby CNN; a folder means a CNN model folder)
+  --yamnet-file F                       the YAMNet .tflite to use (else ${'$'}CRY_BABY_YAMNET, then the cache folder)
   --backend tensorflow|wasm|cpu forces a TensorFlow.js backend (default: the fastest that loads)`;
 
 type Output = (line: string) => void;
@@ -74,26 +77,64 @@ function backendOption(value: string | true | undefined): BackendName | undefine
   throw new Error(`--backend must be tensorflow, wasm or cpu, got ${String(value)}`);
 }
 
-async function analyzeCommand(argv: string[], out: Output): Promise<number> {
+/** The model the command line asks for; an explicit `--model yamnet` without its file is an error. */
+function modelFromArgs(args: ReturnType<typeof parseArgs>): CryModel {
+  const raw = args.options.model;
+  const looksLikeDir =
+    typeof raw === 'string' && (raw.includes('/') || fs.existsSync(path.join(raw, 'metadata.json')));
+  const choice = looksLikeDir ? 'cry-baby-cnn' : parseModelChoice(raw);
+  const resolved = resolveModel(choice, {
+    yamnetFile: typeof args.options['yamnet-file'] === 'string' ? args.options['yamnet-file'] : undefined,
+    cnnDir: looksLikeDir ? String(raw) : undefined,
+  });
+  if (choice === 'yamnet' && resolved.yamnetMissing) {
+    throw new Error(
+      `the YAMNet file is not installed (looked in ${resolved.yamnetMissing.looked.join(', ')}); run 'cry-baby models fetch yamnet' or pass --yamnet-file`,
+    );
+  }
+  return createCryModel(resolved, { backend: backendOption(args.options.backend) });
+}
+
+function describe(info: CryModelInfo): string {
+  return `model ${info.name} (${info.source}), backend ${info.backend}, threshold ${info.threshold.toFixed(4)}`;
+}
+
+async function analyzeCommand(argv: string[], out: Output, err: Output): Promise<number> {
   const args = parseArgs(argv, ['json']);
   const file = args.positional[0];
   if (!file) throw new Error('analyze needs an audio file');
   const hop = numberOption(args, 'hop', 1);
-  const classifier = createCryClassifier(String(args.options.model ?? defaultModelDir()), {
-    backend: backendOption(args.options.backend),
-  });
-  const info = await classifier.ensureLoaded();
-  const samples = await readAudioAt(file, DEFAULT_MEL_SETTINGS.sampleRate);
-  const { starts, spectrograms } = recordingSpectrograms(samples, hop);
-  const probabilities = await classifier.predict(spectrograms);
-  out(`# model ${info.modelDir}, backend ${info.backend}, threshold ${info.metadata.threshold.toFixed(4)}`);
-  out('start_s,probability,crying');
-  starts.forEach((start, i) =>
-    out(
-      `${(start / DEFAULT_MEL_SETTINGS.sampleRate).toFixed(3)},${probabilities[i].toFixed(4)},${probabilities[i] >= info.metadata.threshold}`,
-    ),
-  );
-  classifier.dispose();
+  const model = modelFromArgs(args);
+  try {
+    const info = await model.ensureLoaded();
+    const samples = await readAudioAt(file, DEFAULT_MEL_SETTINGS.sampleRate);
+    let last = Date.now();
+    const verdicts = await model.analyze(samples, (fraction) => {
+      if (Date.now() - last > 5000) {
+        last = Date.now();
+        err(`  ${(100 * fraction).toFixed(0)} %`);
+      }
+    });
+    // The CNN's windows step by 1 s; --hop keeps every hop-th of them (whole seconds only).
+    const step = info.name === 'cry-baby-cnn' ? Math.max(1, Math.round(hop)) : 1;
+    out(`# ${describe(info)}`);
+    const named = verdicts[0]?.scores ? Object.keys(verdicts[0].scores) : [];
+    out(['start_s', 'probability', 'crying', ...named, ...(verdicts[0]?.top ? ['top5'] : [])].join(','));
+    verdicts.forEach((verdict, i) => {
+      if (i % step !== 0) return;
+      const fields = [
+        (verdict.startSample / DEFAULT_MEL_SETTINGS.sampleRate).toFixed(3),
+        verdict.probability.toFixed(4),
+        String(verdict.probability >= info.threshold),
+        ...named.map((name) => (verdict.scores?.[name] ?? 0).toFixed(4)),
+      ];
+      if (verdict.top)
+        fields.push(csvField(verdict.top.map((c) => `${c.label} ${c.score.toFixed(3)}`).join('; ')));
+      out(fields.join(','));
+    });
+  } finally {
+    model.dispose();
+  }
   return 0;
 }
 
@@ -113,22 +154,25 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   const manifestRows = readManifest(manifest).filter(
     (row) => split === undefined || splitOf(row, seed) === split,
   );
-  const classifier = createCryClassifier(String(args.options.model ?? defaultModelDir()), {
-    backend: backendOption(args.options.backend),
-  });
-  const info = await classifier.ensureLoaded();
-  err(`model ${info.modelDir}, backend ${info.backend}; loading ${manifestRows.length} clips`);
+  const model = modelFromArgs(args);
+  const info = await model.ensureLoaded();
+  err(`${describe(info)}; loading ${manifestRows.length} clips`);
   const clips = await loadClips(manifestRows, DEFAULT_MEL_SETTINGS.sampleRate);
   let last = Date.now();
-  const perWindow = await windowProbabilities(classifier, clips, (done) => {
-    if (Date.now() - last > 5000) {
-      last = Date.now();
-      err(`  ${done}/${clips.length} clips`);
+  const perWindow: number[][] = [];
+  try {
+    for (const clip of clips) {
+      perWindow.push((await model.analyze(clip)).map((verdict) => verdict.probability));
+      if (Date.now() - last > 5000) {
+        last = Date.now();
+        err(`  ${perWindow.length}/${clips.length} clips`);
+      }
     }
-  });
-  classifier.dispose();
+  } finally {
+    model.dispose();
+  }
   const probabilities = perWindow.map((w) => Math.max(...w));
-  const threshold = numberOption(args, 'threshold', info.metadata.threshold);
+  const threshold = numberOption(args, 'threshold', info.threshold);
   const report = evaluationReport(manifestRows, probabilities, threshold);
   const labels = manifestRows.map((r) => r.label);
   const startRules = [
@@ -146,7 +190,7 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   if (args.options.json) {
     out(
       JSON.stringify(
-        { model: info.modelDir, backend: info.backend, ...report, startRules },
+        { model: info.name, source: info.source, backend: info.backend, ...report, startRules },
         (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
         2,
       ),
@@ -191,6 +235,18 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
   return 0;
 }
 
+async function modelsCommand(argv: string[], out: Output): Promise<number> {
+  const args = parseArgs(argv);
+  const [action, name] = args.positional;
+  if (action !== 'fetch' || name !== 'yamnet')
+    throw new Error('usage: cry-baby models fetch yamnet [--from URL|FILE] [--dir DIR]');
+  const dir = typeof args.options.dir === 'string' ? path.resolve(args.options.dir) : cacheModelDir();
+  const from = typeof args.options.from === 'string' ? args.options.from : undefined;
+  const file = await fetchYamnet({ dir, from, log: out });
+  out(file);
+  return 0;
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(
   argv: readonly string[],
@@ -202,7 +258,9 @@ export async function main(
     case 'mel':
       return melCommand(rest, out);
     case 'analyze':
-      return analyzeCommand(rest, out);
+      return analyzeCommand(rest, out, err);
+    case 'models':
+      return modelsCommand(rest, out);
     case 'evaluate':
       return evaluateCommand(rest, out, err);
     case 'train':

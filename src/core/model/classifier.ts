@@ -27,15 +27,15 @@ export interface CryClassifier {
   dispose(): void;
 }
 
-/** The shipped model's folder. */
-export function defaultModelDir(): string {
+/** The folder of a shipped model (`models/<name>` of this package): the CNN's by default. */
+export function defaultModelDir(name = 'cry-baby'): string {
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'models', 'cry-baby');
+    const candidate = path.join(dir, 'models', name);
     if (fs.existsSync(path.join(candidate, 'metadata.json'))) return candidate;
     dir = path.dirname(dir);
   }
-  return path.resolve(__dirname, '..', '..', '..', '..', 'models', 'cry-baby');
+  return path.resolve(__dirname, '..', '..', '..', '..', 'models', name);
 }
 
 /** Creates a classifier for the model in `modelDir` (nothing is loaded until `ensureLoaded`). */

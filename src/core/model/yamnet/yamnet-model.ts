@@ -1,0 +1,175 @@
+/**
+ * YAMNet behind the `CryModel` interface: 0.975 s patches at a 0.48 s hop, our log-mel front end, the network of
+ * the file on TensorFlow.js (WASM, else CPU). p(cry) is the highest of AudioSet's three crying classes
+ * (19 "Crying, sobbing", 20 "Baby cry, infant cry", 21 "Whimper"), the grouping Frigate uses; the laughter and
+ * babbling scores travel with every verdict, with the top five classes.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DetectionSettings } from '../../detect/policy';
+import { parseCsvLine } from '../manifest';
+import { defaultModelDir } from '../classifier';
+import type { ClassScore, CryModel, CryModelInfo, CryVerdict } from '../cry-model';
+import { ensureTf, BackendName } from '../tf';
+import {
+  createYamnetLogMelFrame,
+  YAMNET_BANDS,
+  YAMNET_FRAME_HOP,
+  YAMNET_PATCH_FRAMES,
+  YAMNET_PATCH_HOP_FRAMES,
+  YAMNET_PATCH_HOP_SAMPLES,
+  YAMNET_PATCH_SAMPLES,
+} from './frontend';
+import { createYamnetNetwork, YamnetNetwork } from './network';
+import { readYamnetFile } from './yamnet-file';
+
+/** The AudioSet classes a verdict carries by name. */
+export const NURSERY_CLASSES: Readonly<Record<string, number>> = Object.freeze({
+  babyCry: 20,
+  cryingSobbing: 19,
+  whimper: 21,
+  babyLaughter: 14,
+  giggle: 15,
+  laughter: 13,
+  babbling: 4,
+});
+
+/** Classes whose highest score is p(cry). */
+export const CRY_CLASSES: readonly number[] = [19, 20, 21];
+
+/** `models/yamnet/metadata.json`: the operating point and what justifies it (no model file is shipped). */
+export interface YamnetMetadata {
+  readonly name: 'yamnet';
+  readonly threshold: number;
+  readonly detection?: Partial<DetectionSettings>;
+  readonly probability?: string;
+  readonly [key: string]: unknown;
+}
+
+/** Reads the metadata and the class names shipped in `models/yamnet/`. */
+export function readYamnetMetadata(dir = defaultModelDir('yamnet')): {
+  metadata: YamnetMetadata;
+  labels: string[];
+} {
+  const metadataPath = path.join(dir, 'metadata.json');
+  const metadata = JSON.parse(fs.readFileSync(metadataPath, 'utf8')) as YamnetMetadata;
+  if (!(typeof metadata.threshold === 'number' && metadata.threshold > 0 && metadata.threshold < 1)) {
+    throw new Error(`${metadataPath}: threshold must be a number between 0 and 1`);
+  }
+  const labels = fs
+    .readFileSync(path.join(dir, 'yamnet_class_map.csv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.trim())
+    .map((line) => parseCsvLine(line)[2]);
+  return { metadata, labels };
+}
+
+/** Patches per network call (larger batches amortise the per-operator cost). */
+const BATCH = 8;
+
+/** Creates the YAMNet model for the TFLite file at `file` (nothing is read until `ensureLoaded`). */
+export function createYamnetCryModel(file: string, options: { backend?: BackendName } = {}): CryModel {
+  let loading:
+    | Promise<{
+        info: CryModelInfo;
+        network: YamnetNetwork;
+        labels: string[];
+        frame: ReturnType<typeof createYamnetLogMelFrame>;
+      }>
+    | undefined;
+  let disposed = false;
+  const load = async () => {
+    const parsed = readYamnetFile(file);
+    const { metadata, labels } = readYamnetMetadata();
+    const runtime = await ensureTf(options.backend);
+    const network = createYamnetNetwork(parsed.model, runtime.tf);
+    if (network.classes !== labels.length) {
+      network.dispose();
+      throw new Error(`${file} has ${network.classes} classes, the class map ${labels.length}`);
+    }
+    const info: CryModelInfo = {
+      name: 'yamnet',
+      id: 'yamnet',
+      source: file,
+      description: parsed.release
+        ? `YAMNet ${parsed.release.description}`
+        : `YAMNet from ${path.basename(file)} (sha256 ${parsed.sha256.slice(0, 12)}…, not a pinned release)`,
+      windowSamples: YAMNET_PATCH_SAMPLES,
+      hopSamples: YAMNET_PATCH_HOP_SAMPLES,
+      threshold: metadata.threshold,
+      detection: metadata.detection,
+      backend: runtime.backend,
+      backendNotes: runtime.notes,
+    };
+    return { info, network, labels, frame: createYamnetLogMelFrame(parsed.frontEnd) };
+  };
+  const loaded = () => {
+    if (disposed) return Promise.reject(new Error('the YAMNet model was disposed'));
+    loading ??= load();
+    return loading;
+  };
+  return {
+    async ensureLoaded() {
+      return (await loaded()).info;
+    },
+    async analyze(input, onProgress) {
+      const { network, labels, frame } = await loaded();
+      let samples = input;
+      if (samples.length < YAMNET_PATCH_SAMPLES) {
+        samples = new Float32Array(YAMNET_PATCH_SAMPLES);
+        samples.set(input);
+      }
+      const patchCount = Math.floor((samples.length - YAMNET_PATCH_SAMPLES) / YAMNET_PATCH_HOP_SAMPLES) + 1;
+      const patchSize = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
+      const frames = new Float32Array(
+        (YAMNET_PATCH_HOP_FRAMES * (BATCH - 1) + YAMNET_PATCH_FRAMES) * YAMNET_BANDS,
+      );
+      const patches = new Float32Array(BATCH * patchSize);
+      const verdicts: CryVerdict[] = [];
+      for (let first = 0; first < patchCount; first += BATCH) {
+        const count = Math.min(BATCH, patchCount - first);
+        const frameCount = YAMNET_PATCH_HOP_FRAMES * (count - 1) + YAMNET_PATCH_FRAMES;
+        const firstFrame = first * YAMNET_PATCH_HOP_FRAMES;
+        for (let f = 0; f < frameCount; f++)
+          frame(samples, (firstFrame + f) * YAMNET_FRAME_HOP, frames, f * YAMNET_BANDS);
+        for (let p = 0; p < count; p++) {
+          const offset = p * YAMNET_PATCH_HOP_FRAMES * YAMNET_BANDS;
+          patches.set(frames.subarray(offset, offset + patchSize), p * patchSize);
+        }
+        const { scores } = await network.run(patches, count);
+        for (let p = 0; p < count; p++) {
+          verdicts.push(
+            verdictOf(
+              scores.subarray(p * labels.length, (p + 1) * labels.length),
+              labels,
+              (first + p) * YAMNET_PATCH_HOP_SAMPLES,
+            ),
+          );
+        }
+        onProgress?.((first + count) / patchCount);
+      }
+      return verdicts;
+    },
+    dispose() {
+      disposed = true;
+      void loading?.then(({ network }) => network.dispose()).catch(() => undefined);
+    },
+  };
+}
+
+function verdictOf(scores: Float32Array, labels: readonly string[], startSample: number): CryVerdict {
+  let probability = 0;
+  for (const index of CRY_CLASSES) probability = Math.max(probability, scores[index]);
+  const named: Record<string, number> = {};
+  for (const [name, index] of Object.entries(NURSERY_CLASSES)) named[name] = scores[index];
+  const top: ClassScore[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    if (top.length < 5 || scores[i] > top[top.length - 1].score) {
+      top.push({ index: i, label: labels[i], score: scores[i] });
+      top.sort((a, b) => b.score - a.score);
+      if (top.length > 5) top.pop();
+    }
+  }
+  return { startSample, probability, scores: named, top };
+}
