@@ -1,0 +1,118 @@
+/**
+ * YAMNet speed and memory: milliseconds per 0.975 s patch for our TypeScript YAMNet (front end + network on
+ * TensorFlow.js WASM, one thread) next to Google's interpreter (`ai-edge-litert`, one thread, XNNPACK) on the same
+ * file in the same run, and RSS / tensor count over 10,000 patches.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { ensureTf } from '../src/core/model/tf';
+import { createYamnetCryModel } from '../src/core/model/yamnet/yamnet-model';
+import { createYamnetNetwork } from '../src/core/model/yamnet/network';
+import { readYamnetFile } from '../src/core/model/yamnet/yamnet-file';
+import { YAMNET_PATCH_HOP_SAMPLES, YAMNET_PATCH_SAMPLES } from '../src/core/model/yamnet/frontend';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function yamnetFile(): string | undefined {
+  const candidates = [
+    process.env.CRY_BABY_YAMNET,
+    path.resolve(__dirname, '..', '..', '..', 'shared', 'models', 'yamnet', 'yamnet-classification.tflite'),
+  ];
+  return candidates.find((file): file is string => !!file && fs.existsSync(file));
+}
+
+const INTERPRETER_SCRIPT = `
+import sys, time, numpy as np
+from ai_edge_litert.interpreter import Interpreter
+it = Interpreter(model_path=sys.argv[1], num_threads=1)
+it.allocate_tensors()
+inp = it.get_input_details()[0]['index']
+x = (np.random.default_rng(1).random(15600, dtype=np.float32) - 0.5) * 0.5
+for _ in range(20):
+    it.set_tensor(inp, x); it.invoke()
+runs = []
+for _ in range(7):
+    t = time.perf_counter()
+    for _ in range(50):
+        it.set_tensor(inp, x); it.invoke()
+    runs.append((time.perf_counter() - t) / 50 * 1000)
+print(sorted(runs)[3])
+`;
+
+function interpreterMs(file: string): number | string {
+  const result = spawnSync('python3', ['-c', INTERPRETER_SCRIPT, file], { encoding: 'utf8' });
+  if (result.status !== 0)
+    return `not measured (${(result.stderr || String(result.error)).trim().split('\n').pop()}; pip install ai-edge-litert)`;
+  return Number(result.stdout.trim());
+}
+
+/** Prints the YAMNet figures; `patches` sets the memory run (default 10,000). */
+export async function benchYamnet(patches = 10000): Promise<void> {
+  const file = yamnetFile();
+  if (!file) {
+    console.log('YAMNet: no file (set CRY_BABY_YAMNET or keep ../shared beside the checkout)');
+    return;
+  }
+  const model = createYamnetCryModel(file, { backend: 'wasm' });
+  const info = await model.ensureLoaded();
+  const audio = new Float32Array(YAMNET_PATCH_SAMPLES + 49 * YAMNET_PATCH_HOP_SAMPLES);
+  let state = 5;
+  for (let i = 0; i < audio.length; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    audio[i] = (state / 2147483648 - 0.5) * 0.3;
+  }
+  const one = audio.subarray(0, YAMNET_PATCH_SAMPLES);
+  for (let i = 0; i < 10; i++) await model.analyze(one);
+  const single: number[] = [];
+  const batched: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    let start = process.hrtime.bigint();
+    for (let i = 0; i < 30; i++) await model.analyze(one);
+    single.push(Number(process.hrtime.bigint() - start) / 1e6 / 30);
+    start = process.hrtime.bigint();
+    const verdicts = await model.analyze(audio);
+    batched.push(Number(process.hrtime.bigint() - start) / 1e6 / verdicts.length);
+  }
+  model.dispose();
+  const ours = median(single);
+  const reference = interpreterMs(file);
+  const ratio = typeof reference === 'number' ? ` = ${(ours / reference).toFixed(2)}x the interpreter` : '';
+  console.log(
+    `YAMNet (${path.basename(file)}) on ${info.backend}: ${ours.toFixed(2)} ms per patch one at a time (live), ` +
+      `${median(batched).toFixed(2)} ms per patch over a 24.5 s recording (batches of 8, frames shared); ` +
+      `Google's interpreter (ai-edge-litert, 1 thread): ${typeof reference === 'number' ? `${reference.toFixed(2)} ms` : reference}${ratio} (medians of 7)`,
+  );
+
+  const { tf: runtime } = await ensureTf('wasm');
+  const network = createYamnetNetwork(readYamnetFile(file).model, runtime);
+  const batch = 8;
+  const input = new Float32Array(batch * 96 * 64).fill(-3);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const samples: { patches: number; rss: number; tensors: number }[] = [];
+  const runs = Math.ceil(patches / batch);
+  const every = Math.max(1, Math.floor(runs / 10));
+  for (let run = 1; run <= runs; run++) {
+    await network.run(input, batch);
+    if (run % every === 0 || run === runs) {
+      gc?.();
+      samples.push({
+        patches: run * batch,
+        rss: process.memoryUsage().rss / 2 ** 20,
+        tensors: tf.memory().numTensors,
+      });
+    }
+  }
+  network.dispose();
+  const first = samples[1] ?? samples[0];
+  const last = samples[samples.length - 1];
+  console.log(
+    `YAMNet memory over ${patches} patches: RSS ${first.rss.toFixed(1)} MB after ${first.patches} → ${last.rss.toFixed(1)} MB after ${last.patches}` +
+      `; tensors ${first.tensors} → ${last.tensors}${gc ? '' : ' (run with --expose-gc for GC between samples)'}`,
+  );
+}
