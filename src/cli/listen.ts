@@ -4,11 +4,11 @@
  */
 import { createWindowedCapture } from '../core/capture/windowed-capture';
 import { explainMicFailure, MicRecorder, PACKAGE_OF, spawnMicRecorder } from '../core/capture/recorders';
-import { createAudioSpectrogramComputer } from '../core/dsp/audio-spectrogram';
-import { createCryClassifier, defaultModelDir } from '../core/model/classifier';
+import { createStreamWindowPlanner } from '../core/model/stream-windows';
 import { createCsvLog } from '../core/log/csv';
 import { createClipStore } from '../core/log/clips';
 import { numberOption, parseArgs } from './args';
+import { describe, modelFromArgs } from './model-args';
 
 /** Runs until SIGINT/SIGTERM (or `--seconds`); resolves to the exit code. */
 export async function runListen(
@@ -24,11 +24,10 @@ export async function runListen(
   const seconds = numberOption(args, 'seconds', 0);
   const device = typeof args.options.device === 'string' ? args.options.device : '';
   const driver = typeof args.options.driver === 'string' ? args.options.driver : '';
-  const classifier = createCryClassifier(String(args.options.model ?? defaultModelDir()));
-  const info = await classifier.ensureLoaded();
-  err(
-    `model ${info.modelDir} on the ${info.backend} backend, threshold ${info.metadata.threshold.toFixed(3)}; listening with ${recorder}${device ? ` (${device})` : ''}, hop ${hop} s`,
-  );
+  const model = modelFromArgs(args);
+  const info = await model.ensureLoaded();
+  err(`${describe(info)}; listening with ${recorder}${device ? ` (${device})` : ''}, hop ${hop} s`);
+  const planner = createStreamWindowPlanner(info.windowSamples, info.hopSamples);
   const csv =
     typeof args.options.csv === 'string'
       ? createCsvLog({
@@ -47,7 +46,6 @@ export async function runListen(
           maxTotalBytes: 2e9,
         })
       : undefined;
-  const spectrograms = createAudioSpectrogramComputer();
   let chain: Promise<unknown> = Promise.resolve();
   let failure: string | undefined;
   let finish: () => void = () => undefined;
@@ -72,14 +70,16 @@ export async function runListen(
     onWindow: (window) => {
       chain = chain
         .then(async () => {
-          const mel = spectrograms.compute({
-            samples: window.samples,
-            sampleRate: 16000,
-            window: window.info,
-          });
-          const [probability] = await classifier.predict([mel.norm]);
-          const crying = probability >= info.metadata.threshold;
-          out(`${window.info.startTime}  ${probability.toFixed(3)}${crying ? '  CRYING' : ''}`);
+          const offsets = planner.plan(window.info.source, window.info.startSample, window.samples.length);
+          if (offsets.length === 0) return;
+          const span = window.samples.subarray(offsets[0], offsets[offsets.length - 1] + info.windowSamples);
+          const verdicts = (await model.analyze(span)).slice(0, offsets.length);
+          const probability = Math.max(...verdicts.map((verdict) => verdict.probability));
+          const crying = probability >= info.threshold;
+          const best = verdicts.find((verdict) => verdict.probability === probability)?.top?.[0];
+          out(
+            `${window.info.startTime}  ${probability.toFixed(3)}${crying ? '  CRYING' : ''}${best ? `  (${best.label} ${best.score.toFixed(2)})` : ''}`,
+          );
           const time = new Date(window.info.startTime);
           const audioFile = clips
             ? await clips.add({ samples: window.samples, sampleRate: 16000, source: 'listen', time, crying })
@@ -89,7 +89,7 @@ export async function runListen(
               timestamp: window.info.startTime,
               audio_file: audioFile,
               probability: probability.toFixed(6),
-              model: info.metadata.name,
+              model: info.id,
               source: recorder,
             },
             time,
@@ -110,7 +110,7 @@ export async function runListen(
   await capture.stop();
   await chain;
   await clips?.close();
-  classifier.dispose();
+  model.dispose();
   if (failure) {
     err(failure);
     return 1;

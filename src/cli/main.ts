@@ -6,17 +6,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readAudioAt } from '../core/audio/file-source';
 import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
-import type { CryModel, CryModelInfo } from '../core/model/cry-model';
-import { createCryModel, parseModelChoice, resolveModel } from '../core/model/select';
 import { cacheModelDir, fetchYamnet } from '../core/model/yamnet/fetch';
 import { csvField } from '../core/log/csv';
 import { loadClips } from '../core/model/dataset';
 import { evaluationReport, EvaluationFigures, startRuleFigures } from '../core/model/evaluate';
 import { readManifest, splitOf } from '../core/model/manifest';
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
-import type { BackendName } from '../core/model/tf';
 import { numberOption, parseArgs } from './args';
 import { runListen } from './listen';
+import { backendOption, describe, modelFromArgs } from './model-args';
 
 const USAGE = `usage: cry-baby <command> [options]
 
@@ -28,7 +26,7 @@ const USAGE = `usage: cry-baby <command> [options]
                                         download the official YAMNet file once (sha256-checked) into DIR
                                         (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)
   train --manifest M --out DIR [--seed N] [--epochs N] [--samples-per-epoch N] [--limit-per-class N]
-  listen [--device D] [--recorder sox|rec|arecord] [--hop S] [--csv predictions.csv] [--model DIR]
+  listen [--model M] [--device D] [--recorder sox|rec|arecord] [--hop S] [--csv predictions.csv]
 
   --model yamnet|cry-baby-cnn|auto|DIR  the cry model (default auto: YAMNet when its file is installed, else the
                                         built-in Cry Baby CNN; a folder means a CNN model folder)
@@ -69,34 +67,6 @@ async function melCommand(argv: string[], out: Output): Promise<number> {
     }),
   );
   return 0;
-}
-
-function backendOption(value: string | true | undefined): BackendName | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'tensorflow' || value === 'wasm' || value === 'cpu') return value;
-  throw new Error(`--backend must be tensorflow, wasm or cpu, got ${String(value)}`);
-}
-
-/** The model the command line asks for; an explicit `--model yamnet` without its file is an error. */
-function modelFromArgs(args: ReturnType<typeof parseArgs>): CryModel {
-  const raw = args.options.model;
-  const looksLikeDir =
-    typeof raw === 'string' && (raw.includes('/') || fs.existsSync(path.join(raw, 'metadata.json')));
-  const choice = looksLikeDir ? 'cry-baby-cnn' : parseModelChoice(raw);
-  const resolved = resolveModel(choice, {
-    yamnetFile: typeof args.options['yamnet-file'] === 'string' ? args.options['yamnet-file'] : undefined,
-    cnnDir: looksLikeDir ? String(raw) : undefined,
-  });
-  if (choice === 'yamnet' && resolved.yamnetMissing) {
-    throw new Error(
-      `the YAMNet file is not installed (looked in ${resolved.yamnetMissing.looked.join(', ')}); run 'cry-baby models fetch yamnet' or pass --yamnet-file`,
-    );
-  }
-  return createCryModel(resolved, { backend: backendOption(args.options.backend) });
-}
-
-function describe(info: CryModelInfo): string {
-  return `model ${info.name} (${info.source}), backend ${info.backend}, threshold ${info.threshold.toFixed(4)}`;
 }
 
 async function analyzeCommand(argv: string[], out: Output, err: Output): Promise<number> {

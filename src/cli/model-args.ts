@@ -1,0 +1,35 @@
+/** The command line's model options, shared by analyze, evaluate and listen. */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CryModel, CryModelInfo } from '../core/model/cry-model';
+import { createCryModel, parseModelChoice, resolveModel } from '../core/model/select';
+import type { BackendName } from '../core/model/tf';
+import type { ParsedArgs } from './args';
+
+export function backendOption(value: string | true | undefined): BackendName | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'tensorflow' || value === 'wasm' || value === 'cpu') return value;
+  throw new Error(`--backend must be tensorflow, wasm or cpu, got ${String(value)}`);
+}
+
+/** The model the command line asks for; an explicit `--model yamnet` without its file is an error. */
+export function modelFromArgs(args: ParsedArgs): CryModel {
+  const raw = args.options.model;
+  const looksLikeDir =
+    typeof raw === 'string' && (raw.includes('/') || fs.existsSync(path.join(raw, 'metadata.json')));
+  const choice = looksLikeDir ? 'cry-baby-cnn' : parseModelChoice(raw);
+  const resolved = resolveModel(choice, {
+    yamnetFile: typeof args.options['yamnet-file'] === 'string' ? args.options['yamnet-file'] : undefined,
+    cnnDir: looksLikeDir ? String(raw) : undefined,
+  });
+  if (choice === 'yamnet' && resolved.yamnetMissing) {
+    throw new Error(
+      `the YAMNet file is not installed (looked in ${resolved.yamnetMissing.looked.join(', ')}); run 'cry-baby models fetch yamnet' or pass --yamnet-file`,
+    );
+  }
+  return createCryModel(resolved, { backend: backendOption(args.options.backend) });
+}
+
+export function describe(info: CryModelInfo): string {
+  return `model ${info.name} (${info.source}), backend ${info.backend}, threshold ${info.threshold.toFixed(4)}`;
+}
