@@ -219,6 +219,7 @@ export = (RED: NodeAPI): void => {
               backend: info.backend,
               windowStart: startTime,
               windowSeconds: info.windowSamples / MODEL_SAMPLE_RATE,
+              ...(info.detection ? { detection: info.detection } : {}),
               source: msg.window?.source,
               ...(verdict.scores ? { scores: verdict.scores } : {}),
               ...(verdict.top ? { top: verdict.top } : {}),

@@ -26,7 +26,14 @@ interface CryDetectConfig extends NodeDef {
 }
 
 interface DetectMessage extends NodeMessageInFlow {
-  cry?: { probability?: unknown; threshold?: unknown; windowStart?: unknown; source?: unknown };
+  cry?: {
+    probability?: unknown;
+    threshold?: unknown;
+    windowStart?: unknown;
+    source?: unknown;
+    model?: unknown;
+    detection?: unknown;
+  };
 }
 
 const optionalNumber = (value: unknown): number | undefined =>
@@ -43,17 +50,50 @@ export = (RED: NodeAPI): void => {
     RED.nodes.createNode(this, config);
     const onThreshold = optionalNumber(config.onThreshold);
     const offThreshold = optionalNumber(config.offThreshold);
-    const base = {
-      onCount: Number(config.onCount ?? 2),
-      onWindow: Number(config.onWindow ?? 3),
-      offCount: Number(config.offCount ?? 5),
-      offSeconds: Number(config.offSeconds ?? 15),
-      cooldownSeconds: Number(config.cooldown ?? 30),
-      minDurationSeconds: Number(config.minDuration ?? 5),
+    // A field left empty takes the model's own default (msg.cry.detection, from its metadata.json: YAMNet's
+    // windows are 0.48 s apart, the CNN's 1 s), else the values below.
+    const configured = {
+      onCount: optionalNumber(config.onCount),
+      onWindow: optionalNumber(config.onWindow),
+      offCount: optionalNumber(config.offCount),
+      offSeconds: optionalNumber(config.offSeconds),
+      cooldownSeconds: optionalNumber(config.cooldown),
+      minDurationSeconds: optionalNumber(config.minDuration),
     };
-    const settingsFor = (modelThreshold: number): DetectionSettings => {
-      const on = onThreshold ?? modelThreshold;
-      return { ...base, onThreshold: on, offThreshold: offThreshold ?? Math.min(on, on * 0.6) };
+    const fallback = {
+      onCount: 2,
+      onWindow: 3,
+      offCount: 5,
+      offSeconds: 15,
+      cooldownSeconds: 30,
+      minDurationSeconds: 5,
+    };
+    const settingsFor = (
+      modelThreshold: number,
+      modelDefaults: Partial<DetectionSettings> = {},
+    ): DetectionSettings => {
+      const pick = (name: keyof typeof fallback): number => {
+        const own = configured[name];
+        const fromModel = modelDefaults[name];
+        return own ?? (typeof fromModel === 'number' ? fromModel : fallback[name]);
+      };
+      const on =
+        onThreshold ??
+        (typeof modelDefaults.onThreshold === 'number' ? modelDefaults.onThreshold : modelThreshold);
+      const modelOff =
+        typeof modelDefaults.offThreshold === 'number' && onThreshold === undefined
+          ? modelDefaults.offThreshold
+          : undefined;
+      return {
+        onCount: pick('onCount'),
+        onWindow: pick('onWindow'),
+        offCount: pick('offCount'),
+        offSeconds: pick('offSeconds'),
+        cooldownSeconds: pick('cooldownSeconds'),
+        minDurationSeconds: pick('minDurationSeconds'),
+        onThreshold: on,
+        offThreshold: offThreshold ?? modelOff ?? Math.min(on, on * 0.6),
+      };
     };
     const problem = validateDetectionSettings(settingsFor(onThreshold ?? 0.5));
     if (problem) return reportConfigError(this, problem);
@@ -74,13 +114,19 @@ export = (RED: NodeAPI): void => {
       }
       const modelThreshold = typeof msg.cry?.threshold === 'number' ? msg.cry.threshold : 0.5;
       const source = typeof msg.cry?.source === 'string' ? sourceOfStream(msg.cry.source) : 'default';
-      let detector = detectors.get(source);
+      const modelDefaults =
+        msg.cry?.detection && typeof msg.cry.detection === 'object'
+          ? (msg.cry.detection as Partial<DetectionSettings>)
+          : undefined;
+      // One detector per source and model: a classifier that switches to YAMNet starts a detector on its windows.
+      const key = `${source}\u0000${typeof msg.cry?.model === 'string' ? msg.cry.model : ''}`;
+      let detector = detectors.get(key);
       if (!detector) {
-        const settings = settingsFor(modelThreshold);
+        const settings = settingsFor(modelThreshold, modelDefaults);
         const invalid = validateDetectionSettings(settings);
         if (invalid) return failInput(status, done, new Error(invalid));
         detector = createDetector(settings);
-        detectors.set(source, detector);
+        detectors.set(key, detector);
       }
       const parsedTime = typeof msg.cry?.windowStart === 'string' ? Date.parse(msg.cry.windowStart) : NaN;
       const time = Number.isFinite(parsedTime) ? parsedTime : Date.now();

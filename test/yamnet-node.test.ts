@@ -156,3 +156,42 @@ describe('cry-classifier on YAMNet (real Node-RED runtime)', function () {
     }
   });
 });
+
+describe('cry-detect with the model’s own detection defaults', function () {
+  this.timeout(20000);
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  it('takes empty fields from msg.cry.detection, and its own fields where set', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cryDetectNode = require('../nodes/cry-detect') as typeof cryClassifierNode;
+    await loadFlow(cryDetectNode, [
+      { id: 'd1', type: 'cry-detect', onCount: '', onWindow: '', wires: [['e1'], []] },
+      { id: 'd2', type: 'cry-detect', onCount: 2, onWindow: 2, wires: [['e2'], []] },
+      { id: 'e1', type: 'helper' },
+      { id: 'e2', type: 'helper' },
+    ]);
+    const first = collectMessages<{ payload: string }>('e1');
+    const second = collectMessages<{ payload: string }>('e2');
+    const verdict = (k: number) => ({
+      payload: 0.9,
+      cry: {
+        probability: 0.9,
+        threshold: 0.3,
+        model: 'yamnet',
+        source: 'nursery#1',
+        windowStart: new Date(Date.UTC(2026, 11, 1) + k * 480).toISOString(),
+        detection: { onCount: 1, onWindow: 1, offCount: 20 },
+      },
+    });
+    helper.getNode('d1').receive(verdict(0) as never);
+    helper.getNode('d2').receive(verdict(0) as never);
+    await first.waitFor(1, 5000);
+    assert.strictEqual(first.messages[0].payload, 'start', 'one window starts with the model’s 1 of 1');
+    assert.strictEqual(second.messages.length, 0, 'its own 2 of 2 waits for a second window');
+    helper.getNode('d2').receive(verdict(1) as never);
+    await second.waitFor(1, 5000);
+    assert.strictEqual(second.messages[0].payload, 'start');
+  });
+});

@@ -31,5 +31,5 @@ export function modelFromArgs(args: ParsedArgs): CryModel {
 }
 
 export function describe(info: CryModelInfo): string {
-  return `model ${info.name} (${info.source}), backend ${info.backend}, threshold ${info.threshold.toFixed(4)}`;
+  return `model ${info.name} (${info.source}) on the ${info.backend} backend, threshold ${info.threshold.toFixed(4)}`;
 }
