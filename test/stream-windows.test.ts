@@ -22,6 +22,15 @@ describe('stream window planner (capture windows → the model’s own windows)'
     assert.deepStrictEqual(planner.plan('a', 0, 64000)[0], 0);
   });
 
+  it('keeps every capture window of the model’s own length even when its start snaps a little early', () => {
+    const planner = createStreamWindowPlanner(64000, 16000);
+    const starts = [0, 15872, 32256, 47616, 64000];
+    assert.deepStrictEqual(
+      starts.map((start) => planner.plan('mic#1', start, 64000)),
+      starts.map(() => [0]),
+    );
+  });
+
   it('analyses a window shorter than the model’s once (padded)', () => {
     const planner = createStreamWindowPlanner(64000, 16000);
     assert.deepStrictEqual(planner.plan('f', 0, 20000), [0]);
