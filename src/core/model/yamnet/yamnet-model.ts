@@ -34,7 +34,7 @@ export const NURSERY_CLASSES: Readonly<Record<string, number>> = Object.freeze({
   babbling: 4,
 });
 
-/** Classes whose highest score is p(cry). */
+/** Classes joined into p(cry). */
 export const CRY_CLASSES: readonly number[] = [19, 20, 21];
 
 /** `models/yamnet/metadata.json`: the operating point and what justifies it (no model file is shipped). */
@@ -159,8 +159,9 @@ export function createYamnetCryModel(file: string, options: { backend?: BackendN
 }
 
 function verdictOf(scores: Float32Array, labels: readonly string[], startSample: number): CryVerdict {
-  let probability = 0;
-  for (const index of CRY_CLASSES) probability = Math.max(probability, scores[index]);
+  let none = 1;
+  for (const index of CRY_CLASSES) none *= 1 - scores[index];
+  const probability = 1 - none;
   const named: Record<string, number> = {};
   for (const [name, index] of Object.entries(NURSERY_CLASSES)) named[name] = scores[index];
   const top: ClassScore[] = [];
