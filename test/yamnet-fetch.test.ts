@@ -1,5 +1,6 @@
 /** Getting the YAMNet file: from a loopback HTTP server serving the copy in ../shared, and every way that fails. */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -66,6 +67,23 @@ describe('fetching YAMNet (loopback server)', function () {
         undefined,
       );
       assert.strictEqual(findYamnetFile({ env: { CRY_BABY_YAMNET: file } }), file);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('unpacks the .tar.gz that Kaggle serves (1.tflite inside)', async () => {
+    const staging = path.join(dir, 'staging');
+    fs.mkdirSync(staging);
+    fs.copyFileSync(officialCopy(), path.join(staging, '1.tflite'));
+    const archive = path.join(dir, 'yamnet.tar.gz');
+    const packed = spawnSync('tar', ['czf', archive, '-C', staging, '1.tflite']);
+    assert.strictEqual(packed.status, 0, String(packed.stderr));
+    const body = fs.readFileSync(archive);
+    const server = await serve((_request, response) => response.end(body));
+    try {
+      const file = await fetchYamnet({ dir: path.join(dir, 'models'), from: server.url });
+      assert.ok(fs.readFileSync(file).equals(bytes));
     } finally {
       await server.close();
     }

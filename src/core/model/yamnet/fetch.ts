@@ -1,12 +1,14 @@
 /**
- * Getting the YAMNet file onto a parent's machine once: from the official URL (or a URL or file the user names),
- * checked against the pinned sha256 and size, written to a temporary file beside the target and renamed into place
+ * Getting the YAMNet file onto a parent's machine once: from the official URL (or a URL or file the user names;
+ * Kaggle serves the model as a .tar.gz holding `1.tflite`, which is unpacked here), checked against the pinned
+ * sha256 and size, written to a temporary file beside the target and renamed into place
  * (so a half-written file never carries the final name), then used offline for good.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { DEFAULT_YAMNET_RELEASE, YamnetRelease } from './yamnet-file';
 
 /** Where Cry Baby keeps fetched models outside Node-RED (`$XDG_CACHE_HOME/cry-baby/models`, else ~/.cache/…). */
@@ -78,8 +80,8 @@ export async function fetchYamnet(options: FetchOptions): Promise<string> {
       const bytes = /^https?:\/\//i.test(source)
         ? await download(source, options.timeoutMs ?? 120000, options.signal)
         : readLocal(source);
-      verify(bytes, release, source);
-      fs.writeFileSync(temporary, bytes, { flag: 'wx' });
+      verify(unpack(bytes, source), release, source);
+      fs.writeFileSync(temporary, unpack(bytes, source), { flag: 'wx' });
       fs.renameSync(temporary, target);
       log(`verified sha256 ${release.sha256}; saved ${target}`);
       return target;
@@ -89,6 +91,35 @@ export async function fetchYamnet(options: FetchOptions): Promise<string> {
     }
   }
   throw new Error(failures.length === 1 ? failures[0] : `could not fetch YAMNet: ${failures.join('; ')}`);
+}
+
+/**
+ * The model file inside what was fetched: the bytes themselves, or the first `.tflite` of a gzipped tar (ustar:
+ * 512-byte headers, the name at 0, the size in octal at 124, contents padded to 512 bytes).
+ */
+export function unpack(bytes: Buffer, source: string): Buffer {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  let tar: Buffer;
+  try {
+    tar = zlib.gunzipSync(bytes);
+  } catch (error) {
+    throw new Error(`${source} gave a broken .tar.gz: ${(error as Error).message}`);
+  }
+  for (let at = 0; at + 512 <= tar.length;) {
+    const name = tar.toString('utf8', at, at + 100).replace(/\0.*$/s, '');
+    if (!name) break;
+    const size = parseInt(
+      tar
+        .toString('latin1', at + 124, at + 136)
+        .replace(/\0.*$/s, '')
+        .trim() || '0',
+      8,
+    );
+    if (!Number.isFinite(size) || at + 512 + size > tar.length) break;
+    if (name.endsWith('.tflite')) return tar.subarray(at + 512, at + 512 + size);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw new Error(`${source} gave an archive with no .tflite file in it`);
 }
 
 function readLocal(file: string): Buffer {
@@ -122,7 +153,11 @@ async function download(url: string, timeoutMs: number, stop?: AbortSignal): Pro
     ? AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)])
     : AbortSignal.timeout(timeoutMs);
   try {
-    response = await fetch(url, { redirect: 'follow', signal });
+    response = await fetch(url, {
+      redirect: 'follow',
+      signal,
+      headers: { 'user-agent': 'cry-baby (node-red-contrib-cry-baby)' },
+    });
   } catch (error) {
     throw new Error(`cannot reach ${redactUrl(url)}: ${causeOf(error)}`);
   }

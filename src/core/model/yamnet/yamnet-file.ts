@@ -18,8 +18,9 @@ export interface YamnetRelease {
 }
 
 /**
- * The official files (Google, Apache-2.0), downloadable without an account. The classification file is the one
- * Frigate ships; it is the default. Its hash and size are those of the copy in `../shared/models/yamnet/`.
+ * The official files (Google, Apache-2.0), downloadable without an account (Kaggle Models serves a .tar.gz with
+ * `1.tflite` inside; TF Hub redirects there). The classification file is the one Frigate ships; it is the default.
+ * Hash and size are those of the model file itself (the copy in `../shared/models/yamnet/`).
  */
 export const YAMNET_RELEASES: readonly YamnetRelease[] = [
   {
@@ -28,8 +29,8 @@ export const YAMNET_RELEASES: readonly YamnetRelease[] = [
     bytes: 4126810,
     sha256: '10c95ea3eb9a7bb4cb8bddf6feb023250381008177ac162ce169694d05c317de',
     urls: [
-      'https://tfhub.dev/google/lite-model/yamnet/classification/tflite/1?lite-format=tflite',
       'https://www.kaggle.com/api/v1/models/google/yamnet/tfLite/classification-tflite/1/download',
+      'https://tfhub.dev/google/lite-model/yamnet/classification/tflite/1?lite-format=tflite',
     ],
     description: 'google/yamnet/tfLite/classification-tflite/1 (int8 network, 521 scores)',
   },
@@ -39,8 +40,8 @@ export const YAMNET_RELEASES: readonly YamnetRelease[] = [
     bytes: 16096668,
     sha256: '141fba1cdaae842c816f28edc4937e8b4f0af4c8df21862ccc6b52dc567993c3',
     urls: [
-      'https://tfhub.dev/google/lite-model/yamnet/tflite/1?lite-format=tflite',
       'https://www.kaggle.com/api/v1/models/google/yamnet/tfLite/tflite/1/download',
+      'https://tfhub.dev/google/lite-model/yamnet/tflite/1?lite-format=tflite',
     ],
     description: 'google/yamnet/tfLite/tflite/1 (float32, scores, embeddings and log-mel)',
   },
