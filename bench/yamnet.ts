@@ -109,10 +109,10 @@ export async function benchYamnet(patches = 10000): Promise<void> {
     }
   }
   network.dispose();
-  const first = samples[1] ?? samples[0];
+  const first = samples[0];
   const last = samples[samples.length - 1];
   console.log(
-    `YAMNet memory over ${patches} patches: RSS ${first.rss.toFixed(1)} MB after ${first.patches} → ${last.rss.toFixed(1)} MB after ${last.patches}` +
-      `; tensors ${first.tensors} → ${last.tensors}${gc ? '' : ' (run with --expose-gc for GC between samples)'}`,
+    `YAMNet memory over ${patches} patches (batches of ${batch}): RSS MB ${samples.map((x) => x.rss.toFixed(0)).join(' ')} ` +
+      `(every ${every * batch} patches); tensors ${first.tensors} → ${last.tensors}${gc ? '' : ' (run with --expose-gc for GC between samples)'}`,
   );
 }
