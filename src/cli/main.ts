@@ -10,7 +10,10 @@ import { cacheModelDir, fetchYamnet } from '../core/model/yamnet/fetch';
 import { csvField } from '../core/log/csv';
 import { loadClips } from '../core/model/dataset';
 import { evaluationReport, EvaluationFigures, startRuleFigures } from '../core/model/evaluate';
-import { readManifest, splitOf } from '../core/model/manifest';
+import { readManifest, splitOf, ManifestRow } from '../core/model/manifest';
+import { scoreStreams, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
+import { fitDetection, FitGrid } from '../core/detect/fit';
+import type { DetectionSettings } from '../core/detect/policy';
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
 import { numberOption, parseArgs } from './args';
 import { runListen } from './listen';
@@ -22,6 +25,9 @@ const USAGE = `usage: cry-baby <command> [options]
   analyze <file> [--model M] [--hop S]  crying probability of each window of the model (YAMNet: 0.975 s
                                         patches every 0.48 s; the CNN: 4 s windows every --hop S, default 1)
   evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N]
+  evaluate <manifest.csv> --streams [--model M] [--fit] [--cries N] [--snr 0,5,10,20] [--verdicts out.json]
+                                        [--from-verdicts F] [--json]   false starts per hour, seconds to start,
+                                        share of crying time on, with the real cry-detect policy
   models fetch yamnet [--from URL|FILE] [--dir DIR]
                                         download the official YAMNet file once (sha256-checked) into DIR
                                         (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)
@@ -113,8 +119,124 @@ function formatFigures(name: string, f: EvaluationFigures): string {
   return `${name.padEnd(12)} ${String(f.clips).padStart(5)} ${String(f.cryClips).padStart(5)}  ${n(f.rocAuc, 4).padStart(7)} ${n(f.averagePrecision, 4).padStart(7)} ${n(f.precision).padStart(9)} ${n(f.recall).padStart(7)} ${n(f.falsePositiveRate).padStart(7)}`;
 }
 
+const DEFAULT_FIT_GRID: FitGrid = {
+  thresholds: [0.15, 0.2, 0.25, 0.3, 0.4, 0.5],
+  starts: [
+    [1, 1],
+    [2, 2],
+    [2, 3],
+    [2, 4],
+    [3, 4],
+    [3, 5],
+    [4, 6],
+  ],
+  offRatios: [0.25, 0.5, 0.75],
+  offSeconds: [5, 10, 15, 20],
+  minDurationSeconds: [5],
+  cooldownSeconds: [0, 10],
+};
+
+function formatStreamFigures(figures: StreamFigures, out: Output): void {
+  out('non-cry stream                             hours   starts  per hour');
+  for (const [name, f] of Object.entries(figures.falseStartsPerHour)) {
+    out(
+      `${name.padEnd(40)} ${f.hours.toFixed(3).padStart(7)} ${String(f.starts).padStart(8)} ${f.perHour.toFixed(2).padStart(9)}`,
+    );
+  }
+  out('');
+  out('cry streams                                cries   never  median s  p90 s  on share  early');
+  for (const [name, c] of Object.entries(figures.cries)) {
+    const n = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+    out(
+      `${name.padEnd(40)} ${String(c.cries).padStart(6)} ${(100 * c.neverStarted).toFixed(1).padStart(6)}% ${n(c.medianOnsetToStart).padStart(9)} ${n(c.p90OnsetToStart).padStart(6)} ${(100 * c.onShare).toFixed(1).padStart(8)}% ${String(c.startsBeforeCry).padStart(6)}`,
+    );
+  }
+}
+
+async function streamsCommand(
+  args: ReturnType<typeof parseArgs>,
+  rows: ManifestRow[],
+  out: Output,
+  err: Output,
+): Promise<number> {
+  let scored: {
+    info: {
+      windowSamples: number;
+      hopSamples: number;
+      threshold: number;
+      detection?: Partial<DetectionSettings>;
+      name: string;
+    };
+    streams: ScoredStream[];
+  };
+  if (typeof args.options['from-verdicts'] === 'string') {
+    scored = JSON.parse(fs.readFileSync(args.options['from-verdicts'], 'utf8')) as typeof scored;
+  } else {
+    const model = modelFromArgs(args);
+    try {
+      const info = await model.ensureLoaded();
+      err(`${describe(info)}; building and scoring streams`);
+      const result = await scoreStreams(model, rows, {
+        seed: numberOption(args, 'seed', 20261201),
+        sampledCries: numberOption(args, 'cries', 120),
+        snrs: String(args.options.snr ?? '10')
+          .split(',')
+          .map(Number)
+          .filter(Number.isFinite),
+        log: err,
+      });
+      scored = { info: result.info, streams: result.streams };
+    } finally {
+      model.dispose();
+    }
+    if (typeof args.options.verdicts === 'string')
+      fs.writeFileSync(args.options.verdicts, JSON.stringify(scored));
+  }
+  const windowSeconds = scored.info.windowSamples / 16000;
+  const hopSeconds = scored.info.hopSamples / 16000;
+  const stored: DetectionSettings = {
+    onThreshold: scored.info.threshold,
+    offThreshold: scored.info.threshold * 0.6,
+    onCount: 2,
+    onWindow: 3,
+    offCount: 5,
+    offSeconds: 15,
+    cooldownSeconds: 30,
+    minDurationSeconds: 5,
+    ...scored.info.detection,
+  };
+  const report: Record<string, unknown> = {
+    model: scored.info.name,
+    stored: { settings: stored, figures: streamFigures(scored.streams, stored, windowSeconds, hopSeconds) },
+  };
+  if (args.options.fit) {
+    const limited = String(args.options['limit-categories'] ?? 'music,speech,sfx').split(',');
+    report.fitted = fitDetection(
+      scored.streams,
+      DEFAULT_FIT_GRID,
+      windowSeconds,
+      hopSeconds,
+      limited,
+      numberOption(args, 'max-false-starts', 0.1),
+    );
+  }
+  if (args.options.json) {
+    out(JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    return 0;
+  }
+  out(`stored policy of ${scored.info.name}: ${JSON.stringify(stored)}`);
+  formatStreamFigures((report.stored as { figures: StreamFigures }).figures, out);
+  if (report.fitted) {
+    const fitted = report.fitted as ReturnType<typeof fitDetection>;
+    out('');
+    out(`fitted policy (${fitted.rule}): ${JSON.stringify(fitted.settings)}`);
+    formatStreamFigures(fitted.figures, out);
+  }
+  return 0;
+}
+
 async function evaluateCommand(argv: string[], out: Output, err: Output): Promise<number> {
-  const args = parseArgs(argv, ['json']);
+  const args = parseArgs(argv, ['json', 'streams', 'fit']);
   const manifest = args.positional[0];
   if (!manifest) throw new Error('evaluate needs a manifest.csv');
   const split = args.options.split;
@@ -124,6 +246,7 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   const manifestRows = readManifest(manifest).filter(
     (row) => split === undefined || splitOf(row, seed) === split,
   );
+  if (args.options.streams) return streamsCommand(args, manifestRows, out, err);
   const model = modelFromArgs(args);
   const info = await model.ensureLoaded();
   err(`${describe(info)}; loading ${manifestRows.length} clips`);

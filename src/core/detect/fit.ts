@@ -1,0 +1,90 @@
+/**
+ * Fitting the alert policy on scored streams: every combination of a small grid of `DetectionSettings` runs the
+ * real detector over the streams; the chosen one keeps false starts within the limit on the clean non-cry
+ * categories, then starts on the most cries, then keeps the episode on longest while crying, then starts soonest.
+ */
+import type { DetectionSettings } from './policy';
+import { streamFigures, ScoredStream, StreamFigures } from '../model/streams';
+
+/** The grid searched (values in windows and seconds). */
+export interface FitGrid {
+  readonly thresholds: readonly number[];
+  readonly starts: readonly (readonly [number, number])[];
+  readonly offRatios: readonly number[];
+  readonly offSeconds: readonly number[];
+  readonly minDurationSeconds: readonly number[];
+  readonly cooldownSeconds: readonly number[];
+}
+
+/** A fitted policy and its figures. */
+export interface FitResult {
+  readonly settings: DetectionSettings;
+  readonly figures: StreamFigures;
+  readonly tried: number;
+  readonly rule: string;
+}
+
+/**
+ * Picks the policy. `limitedCategories` are the non-cry categories held to `maxFalseStartsPerHour` (e.g. music,
+ * speech, sfx); the others are reported, not constrained. Cry figures are taken from the `clean` streams.
+ */
+export function fitDetection(
+  streams: readonly ScoredStream[],
+  grid: FitGrid,
+  windowSeconds: number,
+  hopSeconds: number,
+  limitedCategories: readonly string[],
+  maxFalseStartsPerHour: number,
+): FitResult {
+  let best: { key: number[]; settings: DetectionSettings; figures: StreamFigures } | undefined;
+  let tried = 0;
+  for (const onThreshold of grid.thresholds)
+    for (const [onCount, onWindow] of grid.starts)
+      for (const ratio of grid.offRatios)
+        for (const offSeconds of grid.offSeconds)
+          for (const minDurationSeconds of grid.minDurationSeconds)
+            for (const cooldownSeconds of grid.cooldownSeconds) {
+              const settings: DetectionSettings = {
+                onThreshold,
+                offThreshold: onThreshold * ratio,
+                onCount,
+                onWindow,
+                offCount: Math.max(1, Math.round(offSeconds / hopSeconds)),
+                offSeconds,
+                minDurationSeconds,
+                cooldownSeconds,
+              };
+              tried++;
+              const figures = streamFigures(streams, settings, windowSeconds, hopSeconds);
+              const worst = Math.max(
+                ...limitedCategories.map((c) => figures.falseStartsPerHour[c]?.perHour ?? 0),
+              );
+              const clean = figures.cries.clean;
+              if (!clean) continue;
+              // Lexicographic: within the limit, fewest never-started, most time on, fastest start, fewest starts.
+              const key = [
+                worst <= maxFalseStartsPerHour ? 0 : 1,
+                worst <= maxFalseStartsPerHour ? 0 : worst,
+                clean.neverStarted,
+                -clean.onShare,
+                clean.medianOnsetToStart,
+                worst,
+              ];
+              if (!best || less(key, best.key)) best = { key, settings, figures };
+            }
+  if (!best) throw new Error('no cry streams to fit on');
+  return {
+    settings: best.settings,
+    figures: best.figures,
+    tried,
+    rule: `of ${tried} policies, keep false starts <= ${maxFalseStartsPerHour}/h on ${limitedCategories.join(', ')}; then fewest cries never started, most crying time on, fastest median start`,
+  };
+}
+
+function less(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] < b[i] - 1e-12) return true;
+    if (a[i] > b[i] + 1e-12) return false;
+  }
+  return false;
+}

@@ -1,0 +1,257 @@
+/**
+ * Stream evaluation in a parent's terms: the model and the real `cry detect` policy (`createDetector`, not an
+ * approximation) run over long streams built reproducibly from a manifest.
+ *   - Non-cry streams: one per category (the category's clips back to back, in a seeded order); false starts per
+ *     hour for the category, and for each source within it (a start counts for the source whose clip it fell in).
+ *   - Cry streams: every full-band cry and a seeded sample of the others, each after 10-60 s of non-cry audio
+ *     (room noise and household sounds, seeded); seconds from the cry's onset to the episode's start (the end of
+ *     the window that starts it), the share of cries that never start, the share of crying time the episode is on.
+ *   - Mixed: the same cries laid into music, speech or household noise at a given SNR (RMS over the cry), after
+ *     10 s of that background.
+ * Model verdicts are computed once per stream and kept, so policies can be compared on them (`fitDetection`).
+ */
+import type { DetectionSettings } from '../detect/policy';
+import { createDetector } from '../detect/policy';
+import type { CryModel, CryModelInfo } from './cry-model';
+import { MODEL_SAMPLE_RATE } from './cry-model';
+import { loadClips } from './dataset';
+import type { ManifestRow } from './manifest';
+import { createRandomSource } from './random';
+
+/** A stream's verdicts, with what is known of its contents. */
+export interface ScoredStream {
+  readonly name: string;
+  readonly kind: 'noncry' | 'cry';
+  readonly seconds: number;
+  /** p(cry) per model window, windows `hopSeconds` apart from 0. */
+  readonly probabilities: readonly number[];
+  /** Non-cry streams: where each source's clips lie, seconds [start, end). */
+  readonly sources?: readonly { readonly source: string; readonly start: number; readonly end: number }[];
+  /** Cry streams: the cry, seconds [start, end). */
+  readonly cry?: { readonly start: number; readonly end: number; readonly source: string };
+}
+
+/** What the streams give under one policy. */
+export interface StreamFigures {
+  readonly falseStartsPerHour: Record<string, { hours: number; starts: number; perHour: number }>;
+  readonly cries: Record<
+    string,
+    {
+      cries: number;
+      neverStarted: number;
+      medianOnsetToStart: number;
+      p90OnsetToStart: number;
+      onShare: number;
+      startsBeforeCry: number;
+    }
+  >;
+}
+
+/** How the streams are made. */
+export interface StreamOptions {
+  readonly seed: number;
+  /** Donateacry-like cries sampled (all full-band cries are always in). */
+  readonly sampledCries: number;
+  /** SNRs for the mixed cries (dB). */
+  readonly snrs: readonly number[];
+  readonly log?: (line: string) => void;
+}
+
+const categoryOf = (row: ManifestRow) => row.columns.category ?? 'unknown';
+/** The source of a row: the repository (`github:owner/name@…` → name) or Debian package (`deb:name=…` → name). */
+export function sourceOf(row: ManifestRow): string {
+  const source = row.columns.source ?? '';
+  const github = /^github:[^/]+\/([^@]+)@/.exec(source);
+  if (github) return github[1];
+  const deb = /^deb:([^=]+)=/.exec(source);
+  return deb ? deb[1] : source.split(':')[0] || 'unknown';
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function rms(samples: Float32Array): number {
+  let sum = 0;
+  for (const v of samples) sum += v * v;
+  return Math.sqrt(sum / Math.max(1, samples.length));
+}
+
+/** Builds the streams, runs the model over them, and returns their verdicts. */
+export async function scoreStreams(
+  model: CryModel,
+  rows: readonly ManifestRow[],
+  options: StreamOptions,
+): Promise<{ info: CryModelInfo; streams: ScoredStream[] }> {
+  const info = await model.ensureLoaded();
+  const log = options.log ?? (() => undefined);
+  const rng = createRandomSource(options.seed);
+  const random = () => rng.next();
+  const shuffle = <T>(items: T[]): T[] => {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  };
+  const streams: ScoredStream[] = [];
+  const score = async (samples: Float32Array) => (await model.analyze(samples)).map((v) => v.probability);
+
+  const noncry = rows.filter((row) => row.label === 'noncry');
+  const categories = [...new Set(noncry.map(categoryOf))].sort();
+  const backgrounds = new Map<string, Float32Array>();
+  for (const category of categories) {
+    const members = shuffle(noncry.filter((row) => categoryOf(row) === category));
+    const audio = await loadClips(members, MODEL_SAMPLE_RATE);
+    const sources: { source: string; start: number; end: number }[] = [];
+    let at = 0;
+    members.forEach((row, i) => {
+      const length = audio[i].length / MODEL_SAMPLE_RATE;
+      sources.push({ source: sourceOf(row), start: at, end: at + length });
+      at += length;
+    });
+    const joined = concat(audio);
+    backgrounds.set(category, joined);
+    log(`  ${category}: ${(at / 60).toFixed(1)} min`);
+    streams.push({
+      name: category,
+      kind: 'noncry',
+      seconds: at,
+      probabilities: await score(joined),
+      sources,
+    });
+  }
+
+  // Room noise before each cry: household sounds and real background recordings (the sfx category).
+  const room =
+    backgrounds.get('sfx') ?? backgrounds.values().next().value ?? new Float32Array(MODEL_SAMPLE_RATE * 60);
+  const cries = rows.filter((row) => row.label === 'cry');
+  const fullBand = cries.filter((row) => Number(row.columns.sample_rate ?? 16000) >= 16000);
+  const narrow = shuffle(cries.filter((row) => Number(row.columns.sample_rate ?? 16000) < 16000)).slice(
+    0,
+    options.sampledCries,
+  );
+  const chosen = [...fullBand, ...narrow];
+  const cryAudio = await loadClips(chosen, MODEL_SAMPLE_RATE);
+  const take = (source: Float32Array, length: number): Float32Array => {
+    const start = Math.floor(random() * Math.max(1, source.length - length));
+    const out = new Float32Array(length);
+    out.set(source.subarray(start, start + length));
+    return out;
+  };
+  for (let i = 0; i < chosen.length; i++) {
+    const gap = Math.round((10 + 50 * random()) * MODEL_SAMPLE_RATE);
+    const tail = 5 * MODEL_SAMPLE_RATE;
+    const samples = concat([take(room, gap), cryAudio[i], take(room, tail)]);
+    const start = gap / MODEL_SAMPLE_RATE;
+    streams.push({
+      name: `clean`,
+      kind: 'cry',
+      seconds: samples.length / MODEL_SAMPLE_RATE,
+      probabilities: await score(samples),
+      cry: { start, end: start + cryAudio[i].length / MODEL_SAMPLE_RATE, source: sourceOf(chosen[i]) },
+    });
+    for (const background of ['music', 'speech', 'sfx']) {
+      const bed = backgrounds.get(background);
+      if (!bed) continue;
+      for (const snr of options.snrs) {
+        const lead = 10 * MODEL_SAMPLE_RATE;
+        const mixed = take(bed, lead + cryAudio[i].length + tail);
+        const level = rms(mixed.subarray(lead, lead + cryAudio[i].length));
+        const gain = level > 0 ? (level * 10 ** (snr / 20)) / Math.max(1e-9, rms(cryAudio[i])) : 1;
+        for (let k = 0; k < cryAudio[i].length; k++) mixed[lead + k] += gain * cryAudio[i][k];
+        let peak = 0;
+        for (const v of mixed) peak = Math.max(peak, Math.abs(v));
+        if (peak > 1) for (let k = 0; k < mixed.length; k++) mixed[k] /= peak;
+        streams.push({
+          name: `${background} ${snr} dB`,
+          kind: 'cry',
+          seconds: mixed.length / MODEL_SAMPLE_RATE,
+          probabilities: await score(mixed),
+          cry: { start: 10, end: 10 + cryAudio[i].length / MODEL_SAMPLE_RATE, source: sourceOf(chosen[i]) },
+        });
+      }
+    }
+    if ((i + 1) % 20 === 0) log(`  cries: ${i + 1}/${chosen.length}`);
+  }
+  return { info, streams };
+}
+
+function percentile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Runs the real detector with `settings` over the scored streams. */
+export function streamFigures(
+  streams: readonly ScoredStream[],
+  settings: DetectionSettings,
+  windowSeconds: number,
+  hopSeconds: number,
+): StreamFigures {
+  const falseStarts: StreamFigures['falseStartsPerHour'] = {};
+  const cryGroups = new Map<
+    string,
+    { delays: number[]; never: number; on: number; total: number; early: number; n: number }
+  >();
+  const count = (key: string, hours: number, starts: number) => {
+    const entry = (falseStarts[key] ??= { hours: 0, starts: 0, perHour: 0 });
+    entry.hours += hours;
+    entry.starts += starts;
+    entry.perHour = entry.starts / Math.max(1e-9, entry.hours);
+  };
+  for (const stream of streams) {
+    const detector = createDetector(settings);
+    const starts: number[] = [];
+    const onAt: boolean[] = [];
+    stream.probabilities.forEach((probability, i) => {
+      const event = detector.push({ probability, time: i * hopSeconds * 1000 });
+      if (event?.kind === 'start') starts.push(i * hopSeconds + windowSeconds);
+      onAt.push(detector.state.crying);
+    });
+    if (stream.kind === 'noncry') {
+      count(stream.name, stream.seconds / 3600, starts.length);
+      for (const part of stream.sources ?? []) {
+        const inside = starts.filter((t) => t > part.start && t <= part.end + windowSeconds).length;
+        count(`${stream.name}/${part.source}`, (part.end - part.start) / 3600, inside);
+      }
+      continue;
+    }
+    const cry = stream.cry!;
+    for (const key of [stream.name, `${stream.name}/${cry.source}`]) {
+      const group = cryGroups.get(key) ?? { delays: [], never: 0, on: 0, total: 0, early: 0, n: 0 };
+      group.n++;
+      group.early += starts.filter((t) => t <= cry.start).length;
+      const first = starts.find((t) => t > cry.start);
+      if (first === undefined || first > cry.end + windowSeconds) group.never++;
+      else group.delays.push(first - cry.start);
+      onAt.forEach((on, i) => {
+        const end = i * hopSeconds + windowSeconds;
+        if (end > cry.start + windowSeconds && end <= cry.end) {
+          group.total++;
+          if (on) group.on++;
+        }
+      });
+      cryGroups.set(key, group);
+    }
+  }
+  const cries: StreamFigures['cries'] = {};
+  for (const [key, g] of cryGroups) {
+    cries[key] = {
+      cries: g.n,
+      neverStarted: g.never / g.n,
+      medianOnsetToStart: percentile(g.delays, 0.5),
+      p90OnsetToStart: percentile(g.delays, 0.9),
+      onShare: g.total ? g.on / g.total : NaN,
+      startsBeforeCry: g.early,
+    };
+  }
+  return { falseStartsPerHour: falseStarts, cries };
+}

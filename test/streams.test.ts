@@ -1,0 +1,183 @@
+/** Stream evaluation and the policy fit, on short synthetic streams whose answer is known. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeWav } from '../src/core/audio/wav';
+import { fitDetection } from '../src/core/detect/fit';
+import type { DetectionSettings } from '../src/core/detect/policy';
+import type { CryModel, CryModelInfo } from '../src/core/model/cry-model';
+import { readManifest } from '../src/core/model/manifest';
+import { scoreStreams, streamFigures, ScoredStream } from '../src/core/model/streams';
+
+const settings: DetectionSettings = {
+  onThreshold: 0.5,
+  offThreshold: 0.25,
+  onCount: 2,
+  onWindow: 3,
+  offCount: 4,
+  offSeconds: 4,
+  minDurationSeconds: 2,
+  cooldownSeconds: 0,
+};
+
+/** A model whose p(cry) is the share of a 1 s window's samples above 0.5 in magnitude (tones do, noise does not). */
+function loudnessModel(): CryModel {
+  const info: CryModelInfo = {
+    name: 'cry-baby-cnn',
+    id: 'loudness',
+    source: 'test',
+    description: 'test',
+    windowSamples: 16000,
+    hopSamples: 8000,
+    threshold: 0.5,
+    backend: 'cpu',
+    backendNotes: [],
+  };
+  return {
+    ensureLoaded: async () => info,
+    analyze: async (samples) => {
+      const out = [];
+      for (let start = 0; start + 16000 <= Math.max(samples.length, 16000); start += 8000) {
+        let loud = 0;
+        for (let i = start; i < start + 16000 && i < samples.length; i++)
+          if (Math.abs(samples[i]) > 0.5) loud++;
+        out.push({ startSample: start, probability: loud / 16000 });
+      }
+      return out;
+    },
+    dispose: () => undefined,
+  };
+}
+
+describe('stream evaluation with the real detector', () => {
+  it('counts false starts per hour and per source, and seconds from onset to start', () => {
+    const hop = 0.5;
+    const quiet = Array.from({ length: 7200 }, (_, i) =>
+      i === 100 || i === 2000 || i === 2001 || i === 2002 ? 0.9 : 0.1,
+    );
+    const noncry: ScoredStream = {
+      name: 'music',
+      kind: 'noncry',
+      seconds: 3600,
+      probabilities: quiet,
+      sources: [
+        { source: 'a', start: 0, end: 1800 },
+        { source: 'b', start: 1800, end: 3600 },
+      ],
+    };
+    // A cry from 20 s to 40 s: windows (1 s long, 0.5 s apart) at or after 20 s are loud.
+    const cry: ScoredStream = {
+      name: 'clean',
+      kind: 'cry',
+      seconds: 60,
+      probabilities: Array.from({ length: 119 }, (_, i) =>
+        i * hop >= 20 && i * hop + 1 <= 40.5 ? 0.9 : 0.05,
+      ),
+      cry: { start: 20, end: 40, source: 'esc50' },
+    };
+    const figures = streamFigures([noncry, cry], settings, 1, hop);
+    // One isolated loud window never starts (2 of 3 needed); three in a row start once.
+    assert.deepStrictEqual(figures.falseStartsPerHour.music, { hours: 1, starts: 1, perHour: 1 });
+    // The three loud windows are at 1000-1002 s, inside source a.
+    assert.strictEqual(figures.falseStartsPerHour['music/a'].starts, 1);
+    assert.strictEqual(figures.falseStartsPerHour['music/b'].starts, 0);
+    const clean = figures.cries.clean;
+    assert.strictEqual(clean.cries, 1);
+    assert.strictEqual(clean.neverStarted, 0);
+    // The second loud window (start 20.5 s) ends at 21.5 s: 1.5 s after the onset.
+    assert.strictEqual(clean.medianOnsetToStart, 1.5);
+    assert.ok(clean.onShare > 0.95, `on ${clean.onShare}`);
+    assert.strictEqual(figures.cries['clean/esc50'].cries, 1);
+  });
+
+  it('fits the policy that starts on the cry without a false start on the music', () => {
+    const noisy: ScoredStream = {
+      name: 'music',
+      kind: 'noncry',
+      seconds: 3600,
+      probabilities: Array.from({ length: 7200 }, (_, i) => (i % 50 === 0 ? 0.6 : 0.1)),
+    };
+    const cry: ScoredStream = {
+      name: 'clean',
+      kind: 'cry',
+      seconds: 60,
+      probabilities: Array.from({ length: 119 }, (_, i) =>
+        i * 0.5 >= 20 && i * 0.5 + 1 <= 40.5 ? 0.9 : 0.05,
+      ),
+      cry: { start: 20, end: 40, source: 'x' },
+    };
+    const fitted = fitDetection(
+      [noisy, cry],
+      {
+        thresholds: [0.5, 0.7],
+        starts: [
+          [1, 1],
+          [2, 3],
+        ],
+        offRatios: [0.5],
+        offSeconds: [4],
+        minDurationSeconds: [2],
+        cooldownSeconds: [0],
+      },
+      1,
+      0.5,
+      ['music'],
+      0.1,
+    );
+    assert.strictEqual(fitted.tried, 4);
+    assert.strictEqual(fitted.figures.falseStartsPerHour.music.starts, 0);
+    assert.strictEqual(fitted.figures.cries.clean.neverStarted, 0);
+    // 1 of 1 at 0.7 starts fastest without touching the 0.6 music peaks.
+    assert.deepStrictEqual(
+      [fitted.settings.onThreshold, fitted.settings.onCount, fitted.settings.onWindow],
+      [0.7, 1, 1],
+    );
+  });
+
+  it('builds reproducible streams from a manifest: noise never starts, every tone cry does', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-streams-'));
+    try {
+      const lines = ['path,label,category,source,license,sample_rate,duration_s'];
+      for (let k = 0; k < 6; k++) {
+        const noise = Float32Array.from(
+          { length: 48000 },
+          (_, i) => 0.2 * Math.sin(i * 1.7 + k) * Math.sin(i * 0.013),
+        );
+        fs.writeFileSync(path.join(dir, `n${k}.wav`), writeWav(noise, 16000));
+        lines.push(`n${k}.wav,noncry,${['music', 'speech', 'sfx'][k % 3]},deb:pkg${k % 2}=1:x,x,16000,3`);
+      }
+      for (let k = 0; k < 3; k++) {
+        const tone = Float32Array.from(
+          { length: 80000 },
+          (_, i) => 0.9 * Math.sign(Math.sin((2 * Math.PI * 440 * i) / 16000)),
+        );
+        fs.writeFileSync(path.join(dir, `c${k}.wav`), writeWav(tone, 16000));
+        lines.push(`c${k}.wav,cry,cry,github:o/esc@1:c${k},x,16000,5`);
+      }
+      fs.writeFileSync(path.join(dir, 'manifest.csv'), lines.join('\n') + '\n');
+      const rows = readManifest(path.join(dir, 'manifest.csv'));
+      const options = { seed: 7, sampledCries: 0, snrs: [20] };
+      const first = await scoreStreams(loudnessModel(), rows, options);
+      const again = await scoreStreams(loudnessModel(), rows, options);
+      assert.deepStrictEqual(
+        first.streams.map((s) => s.probabilities),
+        again.streams.map((s) => s.probabilities),
+        'the same seed builds the same streams',
+      );
+      assert.deepStrictEqual(
+        first.streams.filter((s) => s.kind === 'noncry').map((s) => s.name),
+        ['music', 'sfx', 'speech'],
+      );
+      const figures = streamFigures(first.streams, settings, 1, 0.5);
+      for (const category of ['music', 'sfx', 'speech'])
+        assert.strictEqual(figures.falseStartsPerHour[category].starts, 0);
+      assert.strictEqual(figures.cries.clean.cries, 3);
+      assert.strictEqual(figures.cries.clean.neverStarted, 0);
+      assert.ok(figures.cries.clean.medianOnsetToStart <= 2, `${figures.cries.clean.medianOnsetToStart}`);
+      assert.strictEqual(figures.cries['music 20 dB'].neverStarted, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
