@@ -7,6 +7,7 @@ import { createCryClassifier } from '../src/core/model/classifier';
 import { readManifest, recordingGroup, splitOf } from '../src/core/model/manifest';
 import { librosaDir, loadFixture, projectRoot, sharedDir } from './fixtures';
 import { writeTinyModel } from './tiny-model';
+import { readWav, writeWav } from '../src/core/audio/wav';
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [path.join(projectRoot(), 'bin', 'cry-baby.js'), ...args], {
@@ -21,6 +22,42 @@ const MANIFEST = () => path.join(sharedDir(), 'data', 'train', 'manifest.csv');
 
 describe('the cry-baby CLI and the training pipeline', function () {
   this.timeout(120000);
+
+  it('mel on a 4.04 s clip crops the frames of the whole clip as librosa does (not the samples)', () => {
+    const chirp = readWav(fs.readFileSync(path.join(librosaDir(), 'chirp_100_7000_4s.wav'))).samples;
+    const longer = new Float32Array(64640);
+    longer.set(chirp);
+    for (let i = 64000; i < longer.length; i++) longer[i] = 0.5 * Math.sin(i * 0.3);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-mel-'));
+    try {
+      const file = path.join(dir, 'chirp_4p04s.wav');
+      fs.writeFileSync(file, writeWav(longer, 16000));
+      const { status, stdout, stderr } = cli(['mel', file, '--json']);
+      assert.strictEqual(status, 0, stderr);
+      const power = (JSON.parse(stdout) as { melPower: number[][] }).melPower;
+      const fixture = loadFixture('chirp_100_7000_4s');
+      // Frames 0-123 see only the first 4 s: they equal librosa's 4 s fixture.
+      let worst = 0;
+      for (let m = 0; m < 128; m++) {
+        for (let t = 0; t < 124; t++) {
+          const expected = fixture.mel_power[m][t] ?? 0;
+          worst = Math.max(worst, Math.abs(power[m][t] - expected) / Math.max(1e-10, Math.abs(expected)));
+        }
+      }
+      assert.ok(worst < 1e-4, `relative power error ${worst}`);
+      // Frames 124 and 125 reach past 4 s: they hear the added tone, where a sample cut would hear zeros.
+      const low = (t: number, source: (number | null)[][]) =>
+        source.slice(0, 40).reduce((sum, row) => sum + (row[t] ?? 0), 0);
+      for (const t of [124, 125]) {
+        assert.ok(
+          low(t, power) > 10 * low(t, fixture.mel_power),
+          `frame ${t}: ${low(t, power)} vs ${low(t, fixture.mel_power)}`,
+        );
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('mel --json prints the 128 x 126 spectrogram of the first 4 s, matching librosa', () => {
     const { status, stdout, stderr } = cli([
@@ -123,7 +160,7 @@ describe('the cry-baby CLI and the training pipeline', function () {
     const analyzed = cli(['analyze', path.join(librosaDir(), 'rec44k_noise_4s.wav'), '--model', model]);
     assert.strictEqual(analyzed.status, 0, analyzed.stderr);
     const lines = analyzed.stdout.trim().split('\n');
-    assert.match(lines[0], /backend (wasm|tensorflow|cpu)/);
+    assert.match(lines[0], /on the (wasm|tensorflow|cpu) backend/);
     assert.strictEqual(lines[1], 'start_s,probability,crying');
     assert.match(lines[2], /^0\.000,0\.\d{4},(true|false)$/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-eval-'));

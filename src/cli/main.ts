@@ -21,7 +21,7 @@ import { backendOption, describe, modelFromArgs } from './model-args';
 
 const USAGE = `usage: cry-baby <command> [options]
 
-  mel <file.wav> --json                 log-mel spectrogram of the first 4 s as JSON
+  mel <file.wav> --json                 log-mel spectrogram of the first 4 s as JSON (librosa's frame crop)
   analyze <file> [--model M] [--hop S]  crying probability of each window of the model (YAMNet: 0.975 s
                                         patches every 0.48 s; the CNN: 4 s windows every --hop S, default 1)
   evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N]
@@ -53,8 +53,11 @@ async function melCommand(argv: string[], out: Output): Promise<number> {
   if (!file) throw new Error('mel needs a WAV file');
   const samples = await readAudioAt(file, DEFAULT_MEL_SETTINGS.sampleRate);
   const settings = DEFAULT_MEL_SETTINGS;
+  // librosa takes the STFT of the whole clip and then keeps the first 126 frames, so the last frames of a longer
+  // clip see the samples after 4 s; cutting the samples first would zero-pad them instead. Frame 125 reaches
+  // n_fft/2 samples past its centre, so that much more is all that is needed.
   const mel = createMelSpectrogram(settings)(
-    samples.subarray(0, settings.frames * settings.hopLength - settings.hopLength),
+    samples.subarray(0, (settings.frames - 1) * settings.hopLength + settings.nFft / 2),
   );
   if (!args.options.json) {
     out(

@@ -1,9 +1,9 @@
 /** The built-in Cry Baby CNN behind the `CryModel` interface: librosa log-mel windows of 4 s at a 1 s hop. */
-import { DEFAULT_MEL_SETTINGS } from '../dsp/mel';
+import { createSlidingMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../dsp/mel';
 import { createCryClassifier, defaultModelDir } from './classifier';
 import type { CryModel, CryModelInfo } from './cry-model';
 import type { BackendName } from './tf';
-import { recordingSpectrograms } from './windows';
+import { windowStarts } from './windows';
 
 const BATCH = 32;
 
@@ -46,14 +46,21 @@ export function createCnnCryModel(
   return {
     ensureLoaded,
     async analyze(samples, onProgress) {
-      await ensureLoaded();
-      const { starts, spectrograms } = recordingSpectrograms(samples, 1);
-      const probabilities: number[] = [];
-      for (let b = 0; b < spectrograms.length; b += BATCH) {
-        probabilities.push(...(await classifier.predict(spectrograms.slice(b, b + BATCH))));
-        onProgress?.(Math.min(1, (b + BATCH) / spectrograms.length));
+      const { windowSamples } = await ensureLoaded();
+      // A batch of spectrograms at a time, so that memory stays flat however long the recording is.
+      const starts = windowStarts(samples.length, DEFAULT_MEL_SETTINGS, 1);
+      const sliding = createSlidingMelSpectrogram(DEFAULT_MEL_SETTINGS);
+      const verdicts: { startSample: number; probability: number }[] = [];
+      for (let b = 0; b < starts.length; b += BATCH) {
+        const batch = starts.slice(b, b + BATCH);
+        const spectrograms = batch.map(
+          (start) => sliding.compute(samples.subarray(start, start + windowSamples), start).norm,
+        );
+        const probabilities = await classifier.predict(spectrograms);
+        batch.forEach((startSample, i) => verdicts.push({ startSample, probability: probabilities[i] }));
+        onProgress?.(Math.min(1, (b + BATCH) / starts.length));
       }
-      return starts.map((startSample, i) => ({ startSample, probability: probabilities[i] }));
+      return verdicts;
     },
     async classifySpectrogram(spectrogram, shape) {
       const [mels, frames] = (await classifier.ensureLoaded()).metadata.inputShape;
