@@ -6,7 +6,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { audioFieldsOf, parseAudioMessage, AudioMessageFields, WindowInfo } from '../src/core/audio/message';
-import { createResampler, Resampler } from '../src/core/audio/resample';
+import { createResamplerCache } from '../src/core/audio/resample';
 import { createAudioSpectrogramComputer } from '../src/core/dsp/audio-spectrogram';
 import type { CnnCryModel } from '../src/core/model/cnn-model';
 import { MODEL_SAMPLE_RATE, CryModel, CryModelInfo, CryVerdict } from '../src/core/model/cry-model';
@@ -68,7 +68,7 @@ export = (RED: NodeAPI): void => {
     const lookup = { yamnetFile: config.yamnetFile, userDir, cnnDir: config.modelDir };
     const status = createStatusReporter(this);
     const spectrograms = createAudioSpectrogramComputer();
-    const resamplers = new Map<number, Resampler>();
+    const resamplers = createResamplerCache(MODEL_SAMPLE_RATE);
     let closed = false;
     let note = '';
     let active: Active | undefined;
@@ -142,15 +142,14 @@ export = (RED: NodeAPI): void => {
           source: audio.window?.source,
         };
       }
-      let resampler = resamplers.get(audio.sampleRate);
-      if (!resampler) {
-        resampler = createResampler({ fromRate: audio.sampleRate, toRate: MODEL_SAMPLE_RATE });
-        resamplers.set(audio.sampleRate, resampler);
-      }
       const startSample = audio.window
         ? Math.round((audio.window.startSample * MODEL_SAMPLE_RATE) / audio.sampleRate)
         : undefined;
-      return { samples: resampler(audio.samples), startSample, source: audio.window?.source };
+      return {
+        samples: resamplers.resample(audio.samples, audio.sampleRate),
+        startSample,
+        source: audio.window?.source,
+      };
     };
 
     this.on('input', (msg: ClassifierMessage, send, done) => {

@@ -4,6 +4,7 @@
  * send hundreds of notifications. One detector per audio source.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { describeValue } from '../src/core/describe';
 import {
   createDetector,
   Detector,
@@ -108,7 +109,7 @@ export = (RED: NodeAPI): void => {
           status,
           done,
           new Error(
-            `expected a probability from cry classifier (msg.cry.probability or a number payload), got ${JSON.stringify(msg.cry?.probability ?? msg.payload)}`,
+            `expected a probability from cry classifier (msg.cry.probability or a number payload), got ${describeValue(msg.cry?.probability ?? msg.payload)}`,
           ),
         );
       }

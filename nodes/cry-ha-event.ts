@@ -3,6 +3,7 @@
  * "start" becomes cry_baby_started and "stop" cry_baby_stopped, with probability, room, source and time.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { describeValue } from '../src/core/describe';
 import { failHaCall, followServer, HaServerNode } from '../src/node-red/ha-server';
 import { failInput, reportConfigError } from '../src/node-red/status';
 
@@ -41,7 +42,7 @@ export = (RED: NodeAPI): void => {
             status,
             done,
             new Error(
-              `expected msg.payload "start" or "stop" (from cry detect), or an event type in the node, got ${JSON.stringify(msg.payload)}`,
+              `expected msg.payload "start" or "stop" (from cry detect), or an event type in the node, got ${describeValue(msg.payload)}`,
             ),
           );
         }

@@ -4,6 +4,7 @@
  * limits. A write error (disk full, unwritable folder) is reported and the flow keeps running.
  */
 import * as os from 'os';
+import { describeValue } from '../src/core/describe';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { parseAudioMessage, sourceOfStream } from '../src/core/audio/message';
@@ -77,7 +78,7 @@ export = (RED: NodeAPI): void => {
           status,
           done,
           new Error(
-            `expected a cry classifier message (msg.cry.probability), got ${JSON.stringify(msg.cry?.probability ?? msg.payload)}`,
+            `expected a cry classifier message (msg.cry.probability), got ${describeValue(msg.cry?.probability ?? msg.payload)}`,
           ),
         );
       }

@@ -4,6 +4,7 @@
  * gone before `close` completes.
  */
 import type { Node, NodeMessageInFlow } from 'node-red';
+import { describeValue } from '../core/describe';
 import { float32ToPcm16 } from '../core/audio/pcm';
 import type { CaptureEvent, SupervisedCapture } from '../core/capture/supervisor';
 import type { CapturedWindow } from '../core/capture/windowed-capture';
@@ -104,7 +105,7 @@ export function wireCaptureNode(wiring: CaptureNodeWiring): void {
       failInput(
         status,
         done,
-        new Error(`expected msg.payload "start" or "stop", got ${JSON.stringify(msg.payload)}`),
+        new Error(`expected msg.payload "start" or "stop", got ${describeValue(msg.payload)}`),
       );
     }
   });

@@ -40,11 +40,22 @@ export function besselI0(x: number): number {
   return sum;
 }
 
+/** Sample rates accepted as input (every microphone, camera and file rate in use lies inside). */
+export const MIN_SAMPLE_RATE = 4000;
+export const MAX_SAMPLE_RATE = 192000;
+/** The largest filter table built (entries of 8 bytes: 16 MB); an odd rate pair beyond it is refused. */
+const MAX_TABLE_ENTRIES = 2_000_000;
+
 /** Builds a resampler from `fromRate` to `toRate` (integer rates in Hz). */
 export function createResampler(settings: ResamplerSettings): Resampler {
   const { fromRate, toRate } = settings;
   if (!Number.isInteger(fromRate) || !Number.isInteger(toRate) || fromRate <= 0 || toRate <= 0) {
     throw new Error(`sample rates must be positive integers, got ${fromRate} -> ${toRate}`);
+  }
+  for (const rate of [fromRate, toRate]) {
+    if (rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE) {
+      throw new Error(`sample rate ${rate} Hz is outside ${MIN_SAMPLE_RATE}-${MAX_SAMPLE_RATE} Hz`);
+    }
   }
   if (fromRate === toRate) return (input) => input.slice();
   const passband = settings.passband ?? 0.91;
@@ -63,6 +74,11 @@ export function createResampler(settings: ResamplerSettings): Resampler {
       : 0.5842 * (attenuation - 21) ** 0.4 + 0.07886 * (attenuation - 21);
   const halfLength = Math.ceil((attenuation - 7.95) / (2.285 * 2 * Math.PI * transition) / 2) + 1;
   const taps = 2 * halfLength;
+  if (up * taps > MAX_TABLE_ENTRIES) {
+    throw new Error(
+      `sample rate ${fromRate} Hz would need a ${Math.round((up * taps * 8) / 2 ** 20)} MB filter to reach ${toRate} Hz; use a common rate (8000, 16000, 22050, 32000, 44100, 48000, 96000 Hz)`,
+    );
+  }
   const i0Beta = besselI0(beta);
   const phaseCount = up;
   const table = new Float64Array(phaseCount * taps);
@@ -97,6 +113,27 @@ export function createResampler(settings: ResamplerSettings): Resampler {
       out[n] = acc;
     }
     return out;
+  };
+}
+
+/** Resamplers by input rate, the least recently used dropped beyond `maxEntries` (a stream has one rate). */
+export interface ResamplerCache {
+  resample(input: Float32Array, fromRate: number): Float32Array;
+}
+
+/** Creates a cache of resamplers into `toRate`. */
+export function createResamplerCache(toRate: number, maxEntries = 4): ResamplerCache {
+  const resamplers = new Map<number, Resampler>();
+  return {
+    resample(input, fromRate) {
+      if (fromRate === toRate) return input;
+      let resampler = resamplers.get(fromRate);
+      if (resampler) resamplers.delete(fromRate);
+      else resampler = createResampler({ fromRate, toRate });
+      resamplers.set(fromRate, resampler);
+      if (resamplers.size > maxEntries) resamplers.delete(resamplers.keys().next().value as number);
+      return resampler(input);
+    },
   };
 }
 

@@ -4,7 +4,7 @@
  * stream (same `window.source`, start on the STFT grid) reuse each other's frames. Remembers at most
  * `maxStreams` streams, dropping the least recently used.
  */
-import { createResampler, Resampler } from '../audio/resample';
+import { createResamplerCache } from '../audio/resample';
 import type { ParsedAudio } from '../audio/message';
 import {
   createMelFrameComputer,
@@ -26,7 +26,7 @@ export function createAudioSpectrogramComputer(
   settings: MelSettings = DEFAULT_MEL_SETTINGS,
   maxStreams = 8,
 ): AudioSpectrogramComputer {
-  const resamplers = new Map<number, Resampler>();
+  const resamplers = createResamplerCache(settings.sampleRate);
   const streams = new Map<string, SlidingMelSpectrogram>();
   // One window, filter bank and FFT plan for every stream this computer sees.
   const computeFrame = createMelFrameComputer(settings);
@@ -37,12 +37,7 @@ export function createAudioSpectrogramComputer(
       let samples = audio.samples;
       let startSample = audio.window?.startSample;
       if (audio.sampleRate !== settings.sampleRate) {
-        let resampler = resamplers.get(audio.sampleRate);
-        if (!resampler) {
-          resampler = createResampler({ fromRate: audio.sampleRate, toRate: settings.sampleRate });
-          resamplers.set(audio.sampleRate, resampler);
-        }
-        samples = resampler(samples);
+        samples = resamplers.resample(samples, audio.sampleRate);
         startSample = undefined;
       }
       const window = samples.length > windowLength ? samples.subarray(0, windowLength) : samples;

@@ -72,6 +72,8 @@ export function createCnnCryModel(
           `expected a ${mels} x ${frames} log-mel spectrogram, got ${String(shape.nMels)} x ${String(shape.frames)} (${spectrogram.length} values)`,
         );
       }
+      if (!spectrogram.every(Number.isFinite))
+        throw new Error('the spectrogram holds NaN or infinite values');
       const [probability] = await classifier.predict([spectrogram]);
       return probability;
     },

@@ -1,0 +1,89 @@
+/** Input that must be refused quickly and clearly rather than computed on. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import cryClassifierNode from '../nodes/cry-classifier';
+import { createResampler, createResamplerCache } from '../src/core/audio/resample';
+import { describeValue } from '../src/core/describe';
+import { helper, loadFlow, nextError, nextStatus } from './node-helper';
+import { writeTinyModel } from './tiny-model';
+
+describe('odd input', function () {
+  this.timeout(30000);
+
+  it('refuses sample rates that would need a huge filter or output, and keeps the common ones', () => {
+    const started = Date.now();
+    assert.throws(() => createResampler({ fromRate: 383993, toRate: 16000 }), /outside 4000-192000 Hz/);
+    assert.throws(() => createResampler({ fromRate: 1, toRate: 16000 }), /outside 4000-192000 Hz/);
+    assert.throws(
+      () => createResampler({ fromRate: 96001, toRate: 16000 }),
+      /would need a \d+ MB filter.*use a common rate/,
+    );
+    assert.ok(Date.now() - started < 2000, 'refused without building the filter');
+    for (const rate of [8000, 11025, 22050, 32000, 44100, 48000, 96000, 192000]) {
+      const out = createResampler({ fromRate: rate, toRate: 16000 })(new Float32Array(rate));
+      assert.ok(Math.abs(out.length - 16000) <= 1, `${rate}: ${out.length}`);
+    }
+    const cache = createResamplerCache(16000, 2);
+    for (const rate of [8000, 44100, 48000, 8000])
+      assert.ok(cache.resample(new Float32Array(rate), rate).length > 15000);
+  });
+
+  it('describes any value in a few words: huge buffers, circular objects, BigInt', () => {
+    const circular: Record<string, unknown> = { a: 1 };
+    circular.self = circular;
+    assert.strictEqual(describeValue(Buffer.alloc(10 * 2 ** 20)), 'a Buffer of 10485760 bytes');
+    assert.strictEqual(describeValue(circular), 'an object {a, self}');
+    assert.strictEqual(describeValue(10n ** 30n), '1000000000000000000000000000000n');
+    assert.ok(describeValue('x'.repeat(10 ** 6)).length < 100);
+  });
+
+  it('cry-detect answers a 10 MiB buffer and a circular object with a short error, each message done', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cryDetectNode = require('../nodes/cry-detect') as typeof cryClassifierNode;
+    await loadFlow(cryDetectNode, [{ id: 'd', type: 'cry-detect', wires: [[], []] }]);
+    const node = helper.getNode('d');
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const payload of [Buffer.alloc(10 * 2 ** 20), circular, 10n]) {
+      const error = nextError(node);
+      node.receive({ payload } as never);
+      const message = await error;
+      assert.ok(message.length < 200, `${message.length} characters`);
+      assert.match(message, /expected a probability from cry classifier/);
+    }
+    await helper.unload();
+  });
+
+  describe('cry-classifier', () => {
+    let folder: string;
+    before(async () => {
+      folder = await writeTinyModel({ threshold: 0.5 });
+    });
+    after(() => fs.rmSync(folder, { recursive: true, force: true }));
+    afterEach(async () => {
+      await helper.unload();
+    });
+
+    it('refuses NaN and infinite spectrograms and odd rates with an error, not a verdict', async () => {
+      await loadFlow(cryClassifierNode, [{ id: 'c', type: 'cry-classifier', modelDir: folder, wires: [[]] }]);
+      const node = helper.getNode('c');
+      await nextStatus(node, 'green');
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const error = nextError(node);
+        const spectrogram = new Float32Array(128 * 126).fill(0.1);
+        spectrogram[77] = bad;
+        node.receive({ payload: spectrogram, spectrogram: { nMels: 128, frames: 126 } } as never);
+        assert.match(await error, /NaN or infinite/);
+      }
+      const error = nextError(node);
+      node.receive({
+        payload: Buffer.alloc(2 * 4000),
+        rate: 96001,
+        bits: 16,
+        channels: 1,
+        encoding: 'signed-integer',
+      } as never);
+      assert.match(await error, /96001 Hz would need/);
+    });
+  });
+});
