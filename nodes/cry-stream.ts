@@ -4,6 +4,7 @@ import { createWindowedCapture } from '../src/core/capture/windowed-capture';
 import { spawnStreamRecorder } from '../src/core/capture/recorders';
 import { parseCaptureTiming, wireCaptureNode } from '../src/node-red/capture-node';
 import { reportConfigError } from '../src/node-red/status';
+import { redactCredentials } from '../src/core/describe';
 
 interface CryStreamConfig extends NodeDef {
   url?: string;
@@ -13,10 +14,6 @@ interface CryStreamConfig extends NodeDef {
   hop?: string | number;
   noDataTimeout?: string | number;
   autoStart?: boolean;
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^/@]+)@/, '//***@');
 }
 
 export = (RED: NodeAPI): void => {
@@ -35,7 +32,7 @@ export = (RED: NodeAPI): void => {
     wireCaptureNode({
       node: this,
       autoStart: config.autoStart !== false,
-      describe: redact(url).slice(0, 40),
+      describe: redactCredentials(url).slice(0, 40),
       create: (onWindow, onEvent) =>
         createWindowedCapture({
           name: this.id,

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import cryClassifierNode from '../nodes/cry-classifier';
 import { createResampler, createResamplerCache } from '../src/core/audio/resample';
 import { describeValue } from '../src/core/describe';
-import { helper, loadFlow, nextError, nextStatus } from './node-helper';
+import { events, helper, loadFlow, nextError, nextStatus } from './node-helper';
 import { writeTinyModel } from './tiny-model';
 
 describe('odd input', function () {
@@ -51,6 +51,29 @@ describe('odd input', function () {
       assert.ok(message.length < 200, `${message.length} characters`);
       assert.match(message, /expected a probability from cry classifier/);
     }
+    await helper.unload();
+  });
+
+  it('cry-stream never shows a camera password: not in the status, the warning or the sidebar', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cryStreamNode = require('../nodes/cry-stream') as typeof cryClassifierNode;
+    await loadFlow(cryStreamNode, [
+      { id: 's', type: 'cry-stream', url: 'rtsp://admin:hunter2@127.0.0.1:1/stream1', wires: [[]] },
+    ]);
+    const node = helper.getNode('s');
+    const warning = await new Promise<string>((resolve) =>
+      events(node).once('call:warn', (call: { args: unknown[] }) => resolve(String(call.args[0]))),
+    );
+    const spied = node.status as unknown as {
+      getCalls(): { thisValue: unknown; args: [{ text?: string }] }[];
+    };
+    const texts = spied
+      .getCalls()
+      .filter((call) => call.thisValue === node)
+      .map((call) => call.args[0].text ?? '');
+    assert.ok(texts.length > 0);
+    for (const text of [warning, ...texts]) assert.doesNotMatch(text, /hunter2/, text);
+    assert.match(warning, /rtsp:\/\/\*\*\*@127\.0\.0\.1:1\/stream1/, 'the reason names the stream, redacted');
     await helper.unload();
   });
 

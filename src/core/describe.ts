@@ -21,3 +21,8 @@ export function describeValue(value: unknown, maxLength = 80): string {
     return 'a value that cannot be described';
   }
 }
+
+/** Text with the user and password of every URL in it replaced (`rtsp://admin:secret@cam` → `rtsp://***@cam`). */
+export function redactCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@');
+}

@@ -5,6 +5,7 @@
  * package to install, and not retried in a loop.
  */
 import type { ChildProcess } from 'child_process';
+import { redactCredentials } from '../describe';
 import type { Readable } from 'stream';
 
 /** A started recorder: its process and the stream of raw PCM it writes. */
@@ -86,7 +87,7 @@ export function createSupervisedCapture(settings: SupervisorSettings): Supervise
     if (dataSince && Date.now() - dataSince > 10000) backoff = initialBackoff;
     const delay = backoff;
     backoff = Math.min(maxBackoff, backoff * 2);
-    settings.onEvent({ kind: 'restarting', reason, delayMs: delay });
+    settings.onEvent({ kind: 'restarting', reason: redactCredentials(reason), delayMs: delay });
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       launch();
@@ -132,7 +133,7 @@ export function createSupervisedCapture(settings: SupervisorSettings): Supervise
       if (permanent) {
         wanted = false;
         clearTimers();
-        settings.onEvent({ kind: 'failed', reason });
+        settings.onEvent({ kind: 'failed', reason: redactCredentials(reason) });
       } else scheduleRestart(reason);
     };
     recorder.child.on('error', (error: NodeJS.ErrnoException) => {

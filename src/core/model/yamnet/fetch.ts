@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { redactCredentials } from '../../describe';
 import { DEFAULT_YAMNET_RELEASE, YamnetRelease } from './yamnet-file';
 
 /** Where Cry Baby keeps fetched models outside Node-RED (`$XDG_CACHE_HOME/cry-baby/models`, else ~/.cache/…). */
@@ -76,7 +77,7 @@ export async function fetchYamnet(options: FetchOptions): Promise<string> {
   for (const source of sources) {
     const temporary = `${target}.part-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
     try {
-      log(`fetching ${release.fileName} from ${source}`);
+      log(`fetching ${release.fileName} from ${redactCredentials(source)}`);
       const bytes = /^https?:\/\//i.test(source)
         ? await download(source, options.timeoutMs ?? 120000, options.signal)
         : readLocal(source);
@@ -159,18 +160,18 @@ async function download(url: string, timeoutMs: number, stop?: AbortSignal): Pro
       headers: { 'user-agent': 'cry-baby (node-red-contrib-cry-baby)' },
     });
   } catch (error) {
-    throw new Error(`cannot reach ${redactUrl(url)}: ${causeOf(error)}`);
+    throw new Error(`cannot reach ${redactCredentials(url)}: ${causeOf(error)}`);
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
     throw new Error(
-      `${redactUrl(url)} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+      `${redactCredentials(url)} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
     );
   }
   try {
     return Buffer.from(await response.arrayBuffer());
   } catch (error) {
-    throw new Error(`the download from ${redactUrl(url)} broke off: ${causeOf(error)}`);
+    throw new Error(`the download from ${redactCredentials(url)} broke off: ${causeOf(error)}`);
   }
 }
 
@@ -181,11 +182,6 @@ function causeOf(error: unknown): string {
   if ((error as Error).name === 'TimeoutError') return 'timed out';
   if ((error as Error).name === 'AbortError') return 'stopped';
   return cause?.message ?? cause?.code ?? (error as Error).message;
-}
-
-/** The URL with any user:password taken out. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 async function fileSha256(file: string): Promise<string> {
