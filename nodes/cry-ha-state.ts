@@ -106,10 +106,12 @@ export = (RED: NodeAPI): void => {
       }
       Promise.all(writes).then(
         () => {
-          if (writes.length)
-            status.ok(
-              `${(crying ?? lastCrying) ? 'crying' : 'quiet'}${lastProbability !== undefined ? ` ${(lastProbability * 100).toFixed(0)}%` : ''}`,
-            );
+          if (writes.length) {
+            const shown = `${lastProbability !== undefined ? ` ${(lastProbability * 100).toFixed(0)}%` : ''}`;
+            // The status vocabulary: crying is a blue dot.
+            if (crying ?? lastCrying) status.crying(`crying${shown}`);
+            else status.ok(`quiet${shown}`);
+          }
           send(msg);
           done();
         },

@@ -69,7 +69,7 @@ export = (RED: NodeAPI): void => {
       maxTotalBytes: maxTotalMB * 1024 * 1024,
     });
     let rows = 0;
-    status.ok(`logging to ${path.basename(file)}`);
+    status.ok(`logging to ${path.basename(csv.fileFor(new Date()))}`);
 
     this.on('input', (msg: LogMessage, send, done) => {
       const probability = verdictProbability(msg) ?? NaN;
@@ -82,9 +82,15 @@ export = (RED: NodeAPI): void => {
           ),
         );
       }
-      const parsedTime =
-        typeof msg.cry?.windowStart === 'string' ? new Date(msg.cry.windowStart) : new Date();
-      const time = Number.isFinite(parsedTime.getTime()) ? parsedTime : new Date();
+      // The window's own time goes into the row when it is plausible (from 2000 to a day ahead of the host clock);
+      // file names always come from the host clock.
+      const now = new Date();
+      const parsedTime = typeof msg.cry?.windowStart === 'string' ? new Date(msg.cry.windowStart) : now;
+      const plausible =
+        Number.isFinite(parsedTime.getTime()) &&
+        parsedTime.getTime() >= Date.UTC(2000, 0, 1) &&
+        parsedTime.getTime() <= now.getTime() + 86400000;
+      const time = plausible ? parsedTime : now;
       const source =
         typeof msg.cry?.source === 'string'
           ? msg.cry.source
@@ -118,7 +124,7 @@ export = (RED: NodeAPI): void => {
               model: typeof msg.cry?.model === 'string' ? msg.cry.model : '',
               source,
             },
-            time,
+            now,
           );
           rows++;
           status.ok(`${rows} row${rows === 1 ? '' : 's'} in ${path.basename(written)}`);

@@ -187,7 +187,7 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
     const printed = stdout.trim().split('\n');
     assert.ok(printed.length >= 3, stdout);
     printed.forEach((line) => assert.match(line, /^\d{4}-\d\d-\d\dT[\d:.]+Z  [01]\.\d{3}/));
-    const rows = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    const rows = fs.readFileSync(csv, 'utf8').trim().split('\r\n');
     assert.strictEqual(rows[0], 'timestamp,audio_file,probability,model,source');
     assert.strictEqual(rows.length - 1, printed.length);
   });

@@ -127,7 +127,7 @@ describe('end to end: replayed recordings to Home Assistant and the CSV log (shi
       .filter((c) => c.type === 'call_service')
       .map((c) => `${c.domain}.${c.service}`);
     assert.deepStrictEqual(lights, ['light.turn_on', 'light.turn_off']);
-    const rows = fs.readFileSync(path.join(dir, 'predictions.csv'), 'utf8').trimEnd().split('\n');
+    const rows = fs.readFileSync(path.join(dir, 'predictions.csv'), 'utf8').trimEnd().split('\r\n');
     assert.strictEqual(rows[0], 'timestamp,audio_file,probability,model,source');
     assert.strictEqual(rows.length - 1, complete.windows, 'one row per window');
     for (const row of rows.slice(1)) {

@@ -40,10 +40,9 @@ describe('CSV log and clip store', () => {
         log.append({ timestamp: `t${i}`, audio_file: `/clips/a,${i}.wav`, probability: i / 50 }),
       ),
     );
-    const lines = fs
-      .readFileSync(path.join(dir, 'sub', 'p.csv'), 'utf8')
-      .trimEnd()
-      .split('\n');
+    const text = fs.readFileSync(path.join(dir, 'sub', 'p.csv'), 'utf8');
+    assert.ok(text.endsWith('\r\n') && !/[^\r]\n/.test(text), 'every line ends in CRLF (RFC 4180)');
+    const lines = text.trimEnd().split('\r\n');
     assert.strictEqual(lines[0], 'timestamp,audio_file,probability');
     assert.strictEqual(lines.length, 51);
     lines
@@ -65,8 +64,13 @@ describe('CSV log and clip store', () => {
     const files = fs.readdirSync(dir).sort();
     assert.ok(files.includes('s.csv') && files.includes('s.1.csv'), files.join(','));
     for (const f of files)
-      assert.ok(fs.readFileSync(path.join(dir, f), 'utf8').startsWith('a\n'), `${f} starts with the header`);
-    const all = files.flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n').slice(1));
+      assert.ok(
+        fs.readFileSync(path.join(dir, f), 'utf8').startsWith('a\r\n'),
+        `${f} starts with the header`,
+      );
+    const all = files.flatMap((f) =>
+      fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\r\n').slice(1),
+    );
     assert.strictEqual(all.length, 12, 'no row lost across rotations');
     const daily = createCsvLog({ file: path.join(dir, 'd.csv'), columns: ['a'], rotation: 'daily' });
     const first = await daily.append({ a: 1 }, new Date(2026, 10, 24, 23, 59));
@@ -192,7 +196,7 @@ describe('cry-log and cry-detect nodes', function () {
       );
       await out;
     }
-    const lines = fs.readFileSync(path.join(dir, 'predictions.csv'), 'utf8').trimEnd().split('\n');
+    const lines = fs.readFileSync(path.join(dir, 'predictions.csv'), 'utf8').trimEnd().split('\r\n');
     assert.strictEqual(lines[0], 'timestamp,audio_file,probability,model,source');
     assert.strictEqual(lines.length, 4);
     const first = parseCsvLine(lines[1]);
@@ -221,7 +225,7 @@ describe('cry-log and cry-detect nodes', function () {
     const second = nextMessage(helper.getNode('o2'), 5000);
     good.receive(cryMsg(2, 0.6) as never);
     await second;
-    assert.strictEqual(fs.readFileSync(path.join(dir, 'good.csv'), 'utf8').trimEnd().split('\n').length, 3);
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'good.csv'), 'utf8').trimEnd().split('\r\n').length, 3);
   });
 
   it('cry-detect emits start and stop with the episode, and passes every window on its second output', async () => {

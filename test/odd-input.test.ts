@@ -1,10 +1,12 @@
 /** Input that must be refused quickly and clearly rather than computed on. */
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import cryClassifierNode from '../nodes/cry-classifier';
 import { createResampler, createResamplerCache } from '../src/core/audio/resample';
 import { describeValue } from '../src/core/describe';
-import { events, helper, loadFlow, nextError, nextStatus } from './node-helper';
+import { collectMessages, events, helper, loadFlow, nextError, nextStatus } from './node-helper';
 import { writeTinyModel } from './tiny-model';
 
 describe('odd input', function () {
@@ -75,6 +77,45 @@ describe('odd input', function () {
     for (const text of [warning, ...texts]) assert.doesNotMatch(text, /hunter2/, text);
     assert.match(warning, /rtsp:\/\/\*\*\*@127\.0\.0\.1:1\/stream1/, 'the reason names the stream, redacted');
     await helper.unload();
+  });
+
+  it('cry-log names daily files from the host clock and writes no implausible timestamp', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cryLogNode = require('../nodes/cry-log') as typeof cryClassifierNode;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-log-'));
+    try {
+      await loadFlow(cryLogNode, [
+        {
+          id: 'l',
+          type: 'cry-log',
+          file: path.join(dir, 'predictions.csv'),
+          rotation: 'daily',
+          wires: [['o']],
+        },
+        { id: 'o', type: 'helper' },
+      ]);
+      const node = helper.getNode('l');
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const today = new Date();
+      const expected = `predictions-${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}.csv`;
+      const ready = await nextStatus(node, 'green');
+      assert.strictEqual(ready.text, `logging to ${expected}`);
+      const out = collectMessages('o');
+      for (const windowStart of ['+275760-09-13T00:00:00.000Z', '1970-01-01T00:00:00.000Z', 'not a date']) {
+        node.receive({ payload: 0.2, cry: { probability: 0.2, windowStart, source: 's' } } as never);
+      }
+      await out.waitFor(3, 5000);
+      assert.deepStrictEqual(fs.readdirSync(dir), [expected]);
+      const rows = fs.readFileSync(path.join(dir, expected), 'utf8').trimEnd().split('\r\n').slice(1);
+      assert.strictEqual(rows.length, 3);
+      for (const row of rows) {
+        const stamp = Date.parse(row.split(',')[0]);
+        assert.ok(Math.abs(stamp - Date.now()) < 60000, row);
+      }
+    } finally {
+      await helper.unload();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('cry-classifier', () => {

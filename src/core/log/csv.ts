@@ -1,5 +1,5 @@
 /**
- * An append-only CSV log (RFC 4180 quoting): the header is written once, with the first row, in the same write;
+ * An append-only CSV log (RFC 4180: quoting, CRLF line ends): the header is written once, with the first row, in the same write;
  * every row is one append of a whole line, so a crash never leaves half a row and nothing already written is
  * rewritten. Rotation: none, daily (one file per local date) or by size (the full file is renamed .1, .2, …).
  */
@@ -24,8 +24,10 @@ export interface CsvLogSettings {
 
 /** An append-only CSV log. */
 export interface CsvLog {
-  /** Appends one row; resolves with the file written to. */
+  /** Appends one row; `when` (the host clock by default) picks the daily file. Resolves with the file written to. */
   append(row: Readonly<Record<string, unknown>>, when?: Date): Promise<string>;
+  /** The file a row appended at `when` goes to. */
+  fileFor(when: Date): string;
 }
 
 function localDate(when: Date): string {
@@ -35,7 +37,7 @@ function localDate(when: Date): string {
 
 /** Creates the log; files and folders are made on the first append. */
 export function createCsvLog(settings: CsvLogSettings): CsvLog {
-  const header = settings.columns.map(csvField).join(',') + '\n';
+  const header = settings.columns.map(csvField).join(',') + '\r\n';
   const maxBytes = settings.maxBytes ?? 10 * 1024 * 1024;
   const keep = settings.keepFiles ?? 5;
   let chain: Promise<unknown> = Promise.resolve();
@@ -57,7 +59,7 @@ export function createCsvLog(settings: CsvLogSettings): CsvLog {
   // missing file makes its folder.
   const write = async (row: Readonly<Record<string, unknown>>, when: Date) => {
     const file = fileFor(when);
-    const line = settings.columns.map((c) => csvField(row[c])).join(',') + '\n';
+    const line = settings.columns.map((c) => csvField(row[c])).join(',') + '\r\n';
     let size = 0;
     try {
       size = (await fs.promises.stat(file)).size;
@@ -73,6 +75,7 @@ export function createCsvLog(settings: CsvLogSettings): CsvLog {
   };
 
   return {
+    fileFor,
     append(row, when = new Date()) {
       const result = chain.then(() => write(row, when));
       chain = result.catch(() => undefined);
