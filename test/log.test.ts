@@ -110,6 +110,41 @@ describe('CSV log and clip store', () => {
     assert.ok(!fs.existsSync(files[0]), 'oldest clip removed');
   });
 
+  it('retention never touches a file it did not write, and an open episode counts against the limit', async () => {
+    const dir = tempDir();
+    const family = ['grandma-singing.wav', 'first-words.wav', 'notes.txt', '2026-01-01-birthday.wav'];
+    for (const name of family) fs.writeFileSync(path.join(dir, name), Buffer.alloc(200000, 1));
+    const limit = 3 * 128044;
+    const store = createClipStore({
+      folder: dir,
+      mode: 'episode',
+      preRollSeconds: 0,
+      maxAgeDays: 7,
+      maxTotalBytes: limit,
+    });
+    const stream = Float32Array.from({ length: 16000 * 40 }, (_, i) => Math.sin(i / 10) * 0.3);
+    let episode = '';
+    for (let k = 0; k <= 36; k++) {
+      const start = k * 16000;
+      episode =
+        (await store.add({
+          samples: stream.slice(start, start + 64000),
+          sampleRate: 16000,
+          startSample: start,
+          source: 'mic',
+          time: new Date(Date.UTC(2026, 0, 1, 0, 0, k)),
+          crying: true,
+        })) || episode;
+    }
+    await store.close();
+    for (const name of family) assert.ok(fs.existsSync(path.join(dir, name)), `${name} kept`);
+    assert.ok(
+      fs.statSync(episode).size <= limit,
+      `episode ${fs.statSync(episode).size} bytes within ${limit}`,
+    );
+    assert.ok(readWav(fs.readFileSync(episode)).samples.length >= 64000, 'the episode keeps its start');
+  });
+
   it('saves a crying episode as one WAV with its pre-roll, stitched from overlapping windows', async () => {
     const dir = tempDir();
     const store = createClipStore({

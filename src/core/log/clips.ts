@@ -34,6 +34,12 @@ export interface ClipStore {
   close(): Promise<void>;
 }
 
+/**
+ * The names this store gives its clips (`2026-11-24T06-00-00-000Z-<source>[-episode].wav`): retention only ever
+ * looks at files named so, never at anything else a user keeps in the folder.
+ */
+const OWN_CLIP = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[A-Za-z0-9_-]{1,40}\.wav$/;
+
 function stamp(time: Date): string {
   return time.toISOString().replace(/[:.]/g, '-');
 }
@@ -98,7 +104,7 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
 
   const loadIndex = async (): Promise<ClipEntry[]> => {
     await fs.promises.mkdir(settings.folder, { recursive: true });
-    const names = (await fs.promises.readdir(settings.folder)).filter((name) => name.endsWith('.wav'));
+    const names = (await fs.promises.readdir(settings.folder)).filter((name) => OWN_CLIP.test(name));
     const entries = await Promise.all(
       names.map(async (name) => {
         const file = path.join(settings.folder, name);
@@ -123,7 +129,7 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
     total += bytes;
   };
 
-  const enforceRetention = async (clips: ClipEntry[], protectedFiles: Set<string>) => {
+  const enforceRetention = async (clips: ClipEntry[], protectedFiles: Set<string>, incoming = 0) => {
     const oldest = Date.now() - settings.maxAgeDays * 86400000;
     for (let i = 0; i < clips.length;) {
       const clip = clips[i];
@@ -131,7 +137,7 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
         i++;
         continue;
       }
-      if (!(clip.mtime < oldest || total > settings.maxTotalBytes)) break;
+      if (!(clip.mtime < oldest || total + incoming > settings.maxTotalBytes)) break;
       await fs.promises.rm(clip.file, { force: true });
       total -= clip.size;
       clips.splice(i, 1);
@@ -194,8 +200,13 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
           state.writtenTo = streamEnd;
         } else if (streamEnd > state.writtenTo) {
           const added = state.store.subarray(state.writtenTo - state.tailStart, state.stored);
-          await appendToWav(state.episodeFile, added);
-          recordWrite(clips, state.episodeFile, added.length * 2);
+          // The open episode counts against the space limit too: older clips go first, and when the episode
+          // alone would pass the limit it stops growing (its start, with the pre-roll, is kept).
+          await enforceRetention(clips, new Set([state.episodeFile]), added.length * 2);
+          if (total + added.length * 2 <= settings.maxTotalBytes) {
+            await appendToWav(state.episodeFile, added);
+            recordWrite(clips, state.episodeFile, added.length * 2);
+          }
           state.writtenTo = streamEnd;
         }
         file = state.episodeFile;
