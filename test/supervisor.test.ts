@@ -84,4 +84,29 @@ describe('recorder supervisor (real child processes)', function () {
     assert.ok(!processExists(pid), 'recorder gone after stop');
     assert.strictEqual(events[events.length - 1].kind, 'stopped');
   });
+
+  it('a recorder that prints its usage text on stdout is a failed start, never "listening"', async () => {
+    const events: CaptureEvent[] = [];
+    const chunks: Buffer[] = [];
+    const capture = createSupervisedCapture({
+      spawn: shell(
+        'printf "sox: SoX v14.4.2\\n\\nUsage summary: [gopts] [[fopts] infile]... [fopts] outfile\\n"; exec sleep 30',
+      ),
+      program: 'sox',
+      packageHint: 'sox',
+      initialBackoffMs: 50,
+      killGraceMs: 300,
+      onData: (c) => chunks.push(c),
+      onEvent: (e) => events.push(e),
+    });
+    capture.start();
+    const restart = (await waitFor(events, (e) => e.kind === 'restarting')) as Extract<
+      CaptureEvent,
+      { kind: 'restarting' }
+    >;
+    await capture.stop();
+    assert.match(restart.reason, /sox printed text instead of audio \("sox: SoX v14\.4\.2"\)/);
+    assert.ok(!events.some((e) => e.kind === 'listening'), 'never reported as listening');
+    assert.strictEqual(chunks.length, 0, 'the text never reaches the audio path');
+  });
 });

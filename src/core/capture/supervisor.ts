@@ -115,9 +115,20 @@ export function createSupervisedCapture(settings: SupervisorSettings): Supervise
     recorder.child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
     recorder.stdout.on('error', () => undefined);
     recorder.stdout.on('data', (chunk: Buffer) => {
-      if (recorder !== current) return;
+      if (recorder !== current || settled) return;
       lastData = Date.now();
       if (!dataSince) {
+        // A recorder started with the wrong driver or options may print its usage text on stdout and exit:
+        // that is a failed start, not audio.
+        if (looksLikeText(chunk)) {
+          const line = chunk.toString('latin1').trim().split('\n')[0].slice(0, 80);
+          finished(
+            `${settings.program} printed text instead of audio ("${line}"): check the recorder, device and driver`,
+            false,
+          );
+          void kill(recorder);
+          return;
+        }
         dataSince = lastData;
         settings.onEvent({ kind: 'listening', pid: recorder.child.pid });
       }
@@ -185,4 +196,17 @@ export function createSupervisedCapture(settings: SupervisorSettings): Supervise
       settings.onEvent({ kind: 'stopped' });
     },
   };
+}
+
+/**
+ * True when the first bytes a recorder sends are printable text (letters, digits, punctuation and white space
+ * only, 16 bytes or more): 16-bit PCM almost never is, a usage message always is.
+ */
+export function looksLikeText(chunk: Buffer): boolean {
+  const head = chunk.subarray(0, 512);
+  if (head.length < 16) return false;
+  for (const byte of head) {
+    if (!(byte === 9 || byte === 10 || byte === 13 || (byte >= 32 && byte <= 126))) return false;
+  }
+  return true;
 }
