@@ -118,6 +118,28 @@ describe('odd input', function () {
     }
   });
 
+  it('a node with a configuration error fails every message it gets, each with the problem', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cryStreamNode = require('../nodes/cry-stream') as typeof cryClassifierNode;
+    await loadFlow(cryStreamNode, [{ id: 'bad', type: 'cry-stream', url: '', wires: [[]] }]);
+    const node = helper.getNode('bad');
+    const errors: string[] = [];
+    events(node).on('call:error', (call: { args: unknown[] }) => {
+      const text = String(call.args[0]);
+      if (text.includes('not configured')) errors.push(text);
+    });
+    try {
+      for (let i = 0; i < 100; i++) node.receive({ payload: 'start' } as never);
+      const deadline = Date.now() + 5000;
+      while (errors.length < 100 && Date.now() < deadline)
+        await new Promise((resolve) => setImmediate(resolve));
+      assert.strictEqual(errors.length, 100);
+      for (const error of errors) assert.match(error, /not configured: no stream URL or file set/);
+    } finally {
+      await helper.unload();
+    }
+  });
+
   describe('cry-classifier', () => {
     let folder: string;
     before(async () => {

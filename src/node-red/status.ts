@@ -50,10 +50,14 @@ export function failInput(status: StatusReporter, done: (err?: Error) => void, e
 }
 
 /**
- * Reports a configuration problem found in a node's constructor: red status and node.error; the caller then
- * registers no input handler (a constructor never throws).
+ * Reports a configuration problem found in a node's constructor: red status and node.error; every message that
+ * still arrives fails with the same problem (`done(err)`, so Catch nodes and the sidebar see each one) instead of
+ * vanishing. A constructor never throws.
  */
-export function reportConfigError(node: Pick<Node, 'status' | 'error'>, problem: string): void {
+export function reportConfigError(node: Pick<Node, 'status' | 'error' | 'on'>, problem: string): void {
   createStatusReporter(node).error(problem);
   node.error(problem);
+  node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) =>
+    done(new Error(`not configured: ${problem}`)),
+  );
 }
