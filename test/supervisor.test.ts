@@ -109,4 +109,27 @@ describe('recorder supervisor (real child processes)', function () {
     assert.ok(!events.some((e) => e.kind === 'listening'), 'never reported as listening');
     assert.strictEqual(chunks.length, 0, 'the text never reaches the audio path');
   });
+
+  it('a stop followed at once by a start resolves with its own recorder, not at the next stop', async () => {
+    const events: CaptureEvent[] = [];
+    const capture = createSupervisedCapture({
+      spawn: shell('exec sleep 30'),
+      program: 'sleeper',
+      packageHint: 'none',
+      noDataTimeoutMs: 60000,
+      killGraceMs: 300,
+      onData: () => undefined,
+      onEvent: (e) => events.push(e),
+    });
+    capture.start();
+    await waitFor(events, (e) => e.kind === 'starting');
+    const started = Date.now();
+    const stopped = capture.stop();
+    capture.start();
+    await stopped;
+    assert.ok(Date.now() - started < 2000, `stop resolved after ${Date.now() - started} ms`);
+    assert.ok(capture.pid && processExists(capture.pid), 'the new recorder runs');
+    assert.ok(!events.some((e) => e.kind === 'stopped'), 'no "stopped" while running again');
+    await capture.stop();
+  });
 });

@@ -62,8 +62,14 @@ export function wireCaptureNode(wiring: CaptureNodeWiring): void {
   const { node } = wiring;
   const status = createStatusReporter(node);
   let lastWarning: string | undefined;
+  let commandFailed = false;
   const capture = wiring.create(
     (window) => {
+      // A bad command showed red; audio flowing again shows that the node is listening.
+      if (commandFailed) {
+        commandFailed = false;
+        status.ok(`listening (${wiring.describe})`);
+      }
       node.send(windowMessage(window, node.name || wiring.describe) as NodeMessageInFlow);
     },
     (event) => {
@@ -102,6 +108,7 @@ export function wireCaptureNode(wiring: CaptureNodeWiring): void {
     } else if (command === 'stop' || command === false) {
       capture.stop().then(() => done(), done);
     } else {
+      commandFailed = true;
       failInput(
         status,
         done,

@@ -190,10 +190,12 @@ export function createSupervisedCapture(settings: SupervisorSettings): Supervise
       wanted = false;
       clearTimers();
       const recorder = current;
+      // This recorder's exit: a start right after the stop makes a new one, which this stop must not wait for.
+      const ended = exited;
       current = undefined;
       if (recorder) await kill(recorder);
-      await exited;
-      settings.onEvent({ kind: 'stopped' });
+      await ended;
+      if (!wanted) settings.onEvent({ kind: 'stopped' });
     },
   };
 }
