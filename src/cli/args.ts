@@ -4,14 +4,25 @@ export interface ParsedArgs {
   readonly options: Record<string, string | true>;
 }
 
-/** Parses argv; `flags` names the options that take no value. */
-export function parseArgs(argv: readonly string[], flags: readonly string[] = []): ParsedArgs {
+/**
+ * Parses argv; `flags` names the options that take no value. When `valued` is given, any other option is an
+ * error (a mistyped `--hopp 2` must not run with the default).
+ */
+export function parseArgs(
+  argv: readonly string[],
+  flags: readonly string[] = [],
+  valued?: readonly string[],
+): ParsedArgs {
   const positional: string[] = [];
   const options: Record<string, string | true> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split('=', 2);
+      if (valued && !flags.includes(name) && !valued.includes(name)) {
+        const known = [...valued, ...flags].map((option) => `--${option}`).join(' ') || 'no options';
+        throw new Error(`unknown option --${name}; this command takes ${known} (see --help)`);
+      }
       if (inline !== undefined) options[name] = inline;
       else if (flags.includes(name)) options[name] = true;
       else {

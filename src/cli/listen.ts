@@ -16,7 +16,11 @@ export async function runListen(
   out: (line: string) => void,
   err: (line: string) => void,
 ): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseArgs(
+    argv,
+    [],
+    ['recorder', 'hop', 'seconds', 'device', 'driver', 'csv', 'clips', 'model', 'yamnet-file', 'backend'],
+  );
   const recorder = String(args.options.recorder ?? 'sox');
   if (recorder !== 'sox' && recorder !== 'rec' && recorder !== 'arecord')
     throw new Error(`--recorder must be sox, rec or arecord, got ${recorder}`);

@@ -47,10 +47,17 @@ function rows(matrix: Float32Array, nRows: number, nCols: number): (number | nul
   );
 }
 
+const MODEL_OPTIONS = ['model', 'yamnet-file', 'backend'];
+
+function existingFile(file: string | undefined, what: string): string {
+  if (!file) throw new Error(`${what} needs a file`);
+  if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
+  return file;
+}
+
 async function melCommand(argv: string[], out: Output): Promise<number> {
-  const args = parseArgs(argv, ['json']);
-  const file = args.positional[0];
-  if (!file) throw new Error('mel needs a WAV file');
+  const args = parseArgs(argv, ['json'], []);
+  const file = existingFile(args.positional[0], 'mel');
   const samples = await readAudioAt(file, DEFAULT_MEL_SETTINGS.sampleRate);
   const settings = DEFAULT_MEL_SETTINGS;
   // librosa takes the STFT of the whole clip and then keeps the first 126 frames, so the last frames of a longer
@@ -79,9 +86,8 @@ async function melCommand(argv: string[], out: Output): Promise<number> {
 }
 
 async function analyzeCommand(argv: string[], out: Output, err: Output): Promise<number> {
-  const args = parseArgs(argv, ['json']);
-  const file = args.positional[0];
-  if (!file) throw new Error('analyze needs an audio file');
+  const args = parseArgs(argv, ['json'], ['hop', ...MODEL_OPTIONS]);
+  const file = existingFile(args.positional[0], 'analyze');
   const hop = numberOption(args, 'hop', 1);
   const model = modelFromArgs(args);
   try {
@@ -96,6 +102,26 @@ async function analyzeCommand(argv: string[], out: Output, err: Output): Promise
     });
     // The CNN's windows step by 1 s; --hop keeps every hop-th of them (whole seconds only).
     const step = info.name === 'cry-baby-cnn' ? Math.max(1, Math.round(hop)) : 1;
+    if (args.options.json) {
+      const kept = verdicts.filter((_, i) => i % step === 0);
+      out(
+        JSON.stringify({
+          model: info.name,
+          source: info.source,
+          backend: info.backend,
+          threshold: info.threshold,
+          windowSeconds: info.windowSamples / DEFAULT_MEL_SETTINGS.sampleRate,
+          windows: kept.map((verdict) => ({
+            startSeconds: verdict.startSample / DEFAULT_MEL_SETTINGS.sampleRate,
+            probability: verdict.probability,
+            crying: verdict.probability >= info.threshold,
+            ...(verdict.scores ? { scores: verdict.scores } : {}),
+            ...(verdict.top ? { top: verdict.top } : {}),
+          })),
+        }),
+      );
+      return 0;
+    }
     out(`# ${describe(info)}`);
     const named = verdicts[0]?.scores ? Object.keys(verdicts[0].scores) : [];
     out(['start_s', 'probability', 'crying', ...named, ...(verdicts[0]?.top ? ['top5'] : [])].join(','));
@@ -239,7 +265,23 @@ async function streamsCommand(
 }
 
 async function evaluateCommand(argv: string[], out: Output, err: Output): Promise<number> {
-  const args = parseArgs(argv, ['json', 'streams', 'fit']);
+  const args = parseArgs(
+    argv,
+    ['json', 'streams', 'fit'],
+    [
+      ...MODEL_OPTIONS,
+      'predictions',
+      'split',
+      'seed',
+      'threshold',
+      'cries',
+      'snr',
+      'verdicts',
+      'from-verdicts',
+      'limit-categories',
+      'max-false-starts',
+    ],
+  );
   const manifest = args.positional[0];
   if (!manifest) throw new Error('evaluate needs a manifest.csv');
   const split = args.options.split;
@@ -308,7 +350,22 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
 }
 
 async function trainCommand(argv: string[], out: Output): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseArgs(
+    argv,
+    [],
+    [
+      'manifest',
+      'out',
+      'seed',
+      'epochs',
+      'samples-per-epoch',
+      'limit-per-class',
+      'batch-size',
+      'max-fpr',
+      'target-recall',
+      'backend',
+    ],
+  );
   const manifest = args.options.manifest;
   const target = args.options.out;
   if (typeof manifest !== 'string' || typeof target !== 'string')
@@ -332,7 +389,7 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
 }
 
 async function modelsCommand(argv: string[], out: Output): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseArgs(argv, [], ['from', 'dir']);
   const [action, name] = args.positional;
   if (action !== 'fetch' || name !== 'yamnet')
     throw new Error('usage: cry-baby models fetch yamnet [--from URL|FILE] [--dir DIR]');
@@ -350,6 +407,23 @@ export async function main(
   err: Output = (l) => console.error(l),
 ): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && command !== 'help' && (rest.includes('--help') || rest.includes('-h'))) {
+    const lines = USAGE.split('\n');
+    const start = lines.findIndex((line) => line.trimStart().startsWith(`${command} `));
+    if (start >= 0) {
+      let end = start + 1;
+      while (end < lines.length && /^ {20,}/.test(lines[end])) end++;
+      out(
+        [
+          'usage: cry-baby ' + lines[start].trim(),
+          ...lines.slice(start + 1, end),
+          '',
+          ...lines.slice(lines.findIndex((l) => l.includes('--model yamnet|'))),
+        ].join('\n'),
+      );
+      return 0;
+    }
+  }
   switch (command) {
     case 'mel':
       return melCommand(rest, out);
@@ -366,6 +440,7 @@ export async function main(
     case undefined:
     case 'help':
     case '--help':
+    case '-h':
       out(USAGE);
       return command ? 0 : 2;
     default:
