@@ -46,14 +46,25 @@ async function selectBackend(preferred?: BackendName): Promise<TfRuntime> {
       /* eslint-disable @typescript-eslint/no-require-imports */
       if (name === 'tensorflow') require('@tensorflow/tfjs-node');
       else if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
-      else require('@tensorflow/tfjs-backend-cpu');
+      else {
+        require('@tensorflow/tfjs-backend-cpu');
+        // The CPU backend prints an "install our node backend" banner on first use; our notes already say which
+        // backend runs and why.
+        tf.env().set('PROD', true);
+      }
       /* eslint-enable @typescript-eslint/no-require-imports */
       if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
       await tf.ready();
       if (name === 'wasm') registerWasmConvGradients();
       return { tf, backend: name, notes };
     } catch (error) {
-      notes.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
+      // tfjs-node is an optional peer dependency: its absence is the usual case, not an error.
+      const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && name === 'tensorflow';
+      notes.push(
+        missing
+          ? '@tensorflow/tfjs-node not installed'
+          : `${name}: ${(error as Error).message.split('\n')[0]}`,
+      );
     }
   }
   throw new Error(`no TensorFlow.js backend could be loaded (${notes.join('; ')})`);
