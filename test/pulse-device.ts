@@ -22,8 +22,26 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Throws one plain sentence naming the Debian package when a program the tests need is not installed. */
+export function requirePrograms(programs: Readonly<Record<string, string>>): void {
+  const missing = Object.entries(programs).filter(
+    ([program]) => spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status !== 0,
+  );
+  if (missing.length) {
+    throw new Error(
+      `these tests need ${missing.map(([program]) => program).join(', ')} (apt-get install ${[...new Set(missing.map(([, pkg]) => pkg))].join(' ')})`,
+    );
+  }
+}
+
 /** Starts the device and points this process's children at it (XDG_RUNTIME_DIR). */
 export async function startPulseDevice(): Promise<PulseDevice> {
+  requirePrograms({
+    pulseaudio: 'pulseaudio',
+    pactl: 'pulseaudio-utils',
+    parec: 'pulseaudio-utils',
+    paplay: 'pulseaudio-utils',
+  });
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-pulse-'));
   fs.chmodSync(runtimeDir, 0o700);
   const previous = process.env.XDG_RUNTIME_DIR;
@@ -42,10 +60,14 @@ export async function startPulseDevice(): Promise<PulseDevice> {
     ],
     { env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // A spawn failure arrives as an 'error' event: without a listener it would end the whole test run.
+  let spawnError: Error | undefined;
+  daemon.on('error', (error) => (spawnError = error));
   let log = '';
   daemon.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-2000)));
   const deadline = Date.now() + 15000;
   for (;;) {
+    if (spawnError) throw new Error(`pulseaudio could not start: ${spawnError.message}`);
     if (daemon.exitCode !== null) throw new Error(`pulseaudio exited: ${log}`);
     if (spawnSync('pactl', ['info'], { env, stdio: 'ignore' }).status === 0) break;
     if (Date.now() > deadline) throw new Error(`pulseaudio did not come up: ${log}`);
@@ -62,6 +84,7 @@ export async function startPulseDevice(): Promise<PulseDevice> {
     env,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  reader.on('error', () => undefined);
   reader.stdout?.resume();
   return {
     runtimeDir,
