@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { fillTemplate } from '../src/core/ha/template';
-import { failHaCall, followServer, HaServerNode } from '../src/node-red/ha-server';
+import { clientFor, failHaCall, followServer, HaServerNode } from '../src/node-red/ha-server';
 import { errorMessage, failInput, reportConfigError } from '../src/node-red/status';
 
 interface CryHaActionConfig extends NodeDef {
@@ -45,8 +45,8 @@ export = (RED: NodeAPI): void => {
     }
     const status = followServer(this, server);
     this.on('input', (msg: NodeMessageInFlow, send, done) => {
-      const client = server.client;
-      if (!client) return failInput(status, done, new Error(server.problem ?? 'server not configured'));
+      const client = clientFor(server, status, done);
+      if (!client) return;
       const payload = (
         msg.payload && typeof msg.payload === 'object' && !Array.isArray(msg.payload) ? msg.payload : {}
       ) as {

@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { describeValue } from '../src/core/describe';
-import { failHaCall, followServer, HaServerNode } from '../src/node-red/ha-server';
+import { clientFor, failHaCall, followServer, HaServerNode } from '../src/node-red/ha-server';
 import { failInput, reportConfigError } from '../src/node-red/status';
 
 interface CryHaEventConfig extends NodeDef {
@@ -32,8 +32,8 @@ export = (RED: NodeAPI): void => {
         send,
         done,
       ) => {
-        const client = server.client;
-        if (!client) return failInput(status, done, new Error(server.problem ?? 'server not configured'));
+        const client = clientFor(server, status, done);
+        if (!client) return;
         const eventType =
           fixedType ||
           (msg.payload === 'start' ? 'cry_baby_started' : msg.payload === 'stop' ? 'cry_baby_stopped' : '');

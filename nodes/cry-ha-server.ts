@@ -19,7 +19,7 @@ interface Credentials {
   token: unknown;
 }
 
-type ServerNode = Node<Credentials> & { client?: HaClient; problem?: string };
+type ServerNode = Node<Credentials> & { client?: HaClient; problem?: string; notConfigured?: boolean };
 
 export = (RED: NodeAPI): void => {
   function CryHaServerNode(this: ServerNode, config: CryHaServerConfig): void {
@@ -45,6 +45,13 @@ export = (RED: NodeAPI): void => {
       } catch (error) {
         problem = errorMessage(error);
       }
+    }
+    if (!config.addon && !baseUrl && !token) {
+      // As imported from the examples: not set up yet. Dependent nodes show a grey ring and let messages pass.
+      this.notConfigured = true;
+      this.problem = 'Home Assistant is not configured';
+      this.log('Home Assistant is not configured (no URL, no token): the Home Assistant nodes stay idle');
+      return;
     }
     if (problem) {
       this.problem = problem;

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { verdictProbability } from '../src/node-red/verdict';
-import { followServer, HaServerNode, isOfflineDrop } from '../src/node-red/ha-server';
+import { clientFor, followServer, HaServerNode, isOfflineDrop } from '../src/node-red/ha-server';
 import { errorMessage, failInput, reportConfigError } from '../src/node-red/status';
 
 interface CryHaStateConfig extends NodeDef {
@@ -49,8 +49,8 @@ export = (RED: NodeAPI): void => {
     let lastCrying: boolean | undefined;
 
     this.on('input', (msg: StateMessage, send, done) => {
-      const client = server.client;
-      if (!client) return failInput(status, done, new Error(server.problem ?? 'server not configured'));
+      const client = clientFor(server, status, done);
+      if (!client) return;
       const writes: Promise<unknown>[] = [];
       const probability = verdictProbability(msg);
       let crying: boolean | undefined;

@@ -3,7 +3,7 @@ import serverNode from '../nodes/cry-ha-server';
 import actionNode from '../nodes/cry-ha-action';
 import eventNode from '../nodes/cry-ha-event';
 import stateNode from '../nodes/cry-ha-state';
-import { helper, loadFlow, nextError, nextMessage, nextStatus } from './node-helper';
+import { events, helper, loadFlow, nextError, nextMessage, nextStatus } from './node-helper';
 import { startHaTestServer, HaTestServer } from './ha-test-server';
 
 const NODES = [serverNode, actionNode, eventNode, stateNode];
@@ -200,5 +200,24 @@ describe('Home Assistant nodes in Node-RED against the loopback HA server', func
     const error = nextError(act);
     act.receive({ payload: 'x' } as never);
     assert.match(await error, /no access token set/);
+  });
+
+  it('without any URL and token (as imported) the nodes are a grey "not configured", with no error per message', async () => {
+    await loadFlow(
+      NODES,
+      [
+        { id: 'srv0', type: 'cry-ha-server', baseUrl: '' },
+        { id: 'act0', type: 'cry-ha-action', server: 'srv0', action: 'light.turn_on', wires: [[]] },
+      ],
+      {},
+    );
+    const act = helper.getNode('act0');
+    const grey = await nextStatus(act, 'grey');
+    assert.match(grey.text ?? '', /not configured/);
+    let errors = 0;
+    events(act).on('call:error', () => errors++);
+    for (let i = 0; i < 5; i++) act.receive({ payload: 'start' } as never);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.strictEqual(errors, 0);
   });
 });

@@ -7,6 +7,23 @@ import { createStatusReporter, errorMessage, failInput, StatusReporter } from '.
 export interface HaServerNode extends Node {
   readonly client: HaClient | undefined;
   readonly problem: string | undefined;
+  /** True when neither URL nor token is set: Home Assistant is simply not set up (yet), which is no error. */
+  readonly notConfigured?: boolean;
+}
+
+/**
+ * The server's client for one message. Without one the message ends here: quietly (`done()`) when Home Assistant
+ * is not set up at all, as an error naming the problem when its configuration is wrong.
+ */
+export function clientFor(
+  server: HaServerNode,
+  status: StatusReporter,
+  done: (err?: Error) => void,
+): HaClient | undefined {
+  if (server.client) return server.client;
+  if (server.notConfigured) done();
+  else failInput(status, done, new Error(server.problem ?? 'server not configured'));
+  return undefined;
 }
 
 /**
@@ -17,7 +34,8 @@ export function followServer(node: Node, server: HaServerNode): StatusReporter {
   const status = createStatusReporter(node);
   const client = server.client;
   if (!client) {
-    status.error(server.problem ?? 'server not configured');
+    if (server.notConfigured) status.stopped('not configured: set the URL and token in the server node');
+    else status.error(server.problem ?? 'server not configured');
     return status;
   }
   const off = client.onState((state, detail) => {
