@@ -1,9 +1,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { projectRoot } from './fixtures';
+import { projectRoot, tempDir } from './fixtures';
 import cryMicNode from '../nodes/cry-mic';
 import { pcm16ToFloat32 } from '../src/core/audio/pcm';
 import { writeWav } from '../src/core/audio/wav';
@@ -26,7 +25,7 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
     device = await startPulseDevice();
     const random = createRandomSource(42);
     noise = Float32Array.from({ length: 16000 * 2 }, () => random.uniform(-0.4, 0.4));
-    noiseFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cry-mic-')), 'noise.wav');
+    noiseFile = path.join(tempDir('cry-mic-'), 'noise.wav');
     fs.writeFileSync(noiseFile, writeWav(noise, 16000));
   });
   after(async () => {
@@ -139,7 +138,7 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
 
   it('names the package to install when the recorder program is missing', async () => {
     const path0 = process.env.PATH;
-    process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), 'empty-path-'));
+    process.env.PATH = tempDir('empty-path-');
     try {
       await loadFlow(cryMicNode, [{ id: 'mic4', type: 'cry-mic', recorder: 'arecord', wires: [[]] }]);
       const mic = helper.getNode('mic4');
@@ -157,7 +156,7 @@ describe('cry-mic node recording from a software audio device (PulseAudio null s
   });
 
   it('cry-baby listen records, prints a probability every hop and appends the CSV', async () => {
-    const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cry-listen-')), 'predictions.csv');
+    const csv = path.join(tempDir('cry-listen-'), 'predictions.csv');
     const child = spawn(
       process.execPath,
       [

@@ -2,7 +2,6 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI } from 'node-red';
 import cryStreamNode from '../nodes/cry-stream';
@@ -12,6 +11,7 @@ import { writeWav } from '../src/core/audio/wav';
 import { createRandomSource } from '../src/core/model/random';
 import { events, helper, loadFlow, nextStatus, collectMessages } from './node-helper';
 import { childPids, correlationPeak, processExists } from './pulse-device';
+import { tempDir } from './fixtures';
 
 interface AudioMsg {
   payload: Buffer;
@@ -25,7 +25,7 @@ describe('cry-stream and cry-file nodes', function () {
   let signal: Float32Array;
   let wavFile: string;
   before(() => {
-    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-stream-'));
+    folder = tempDir('cry-stream-');
     const random = createRandomSource(5);
     signal = Float32Array.from(
       { length: 16000 * 7 },

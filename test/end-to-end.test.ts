@@ -5,7 +5,6 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import cryFileNode from '../nodes/cry-file';
 import cryClassifierNode from '../nodes/cry-classifier';
@@ -18,7 +17,7 @@ import { writeWav } from '../src/core/audio/wav';
 import { parseCsvLine } from '../src/core/model/manifest';
 import { helper, loadFlow, nextMessage } from './node-helper';
 import { startHaTestServer, HaTestServer } from './ha-test-server';
-import { projectRoot, sharedDir } from './fixtures';
+import { projectRoot, sharedDir, tempDir } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const switchNode = require(
@@ -34,7 +33,7 @@ describe('end to end: replayed recordings to Home Assistant and the CSV log (shi
   let dir: string;
   before(async () => {
     ha = await startHaTestServer();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-e2e-'));
+    dir = tempDir('cry-e2e-');
     fs.mkdirSync(path.join(dir, 'recordings'));
     const train = path.join(sharedDir(), 'data', 'train');
     const cry = await readAudioAt(path.join(train, CRY), 16000);

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 /** The shared folder that sits beside the checkout (../shared), found from the compiled or source test file. */
@@ -31,3 +32,17 @@ export interface LibrosaFixture {
 export function loadFixture(name: string): LibrosaFixture {
   return JSON.parse(fs.readFileSync(path.join(librosaDir(), `${name}.mel.json`), 'utf8')) as LibrosaFixture;
 }
+
+const madeByThisRun: string[] = [];
+
+/** A fresh temporary folder, removed when the whole test run ends (whatever the test did with it). */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeByThisRun.push(dir);
+  return dir;
+}
+
+// A root-level hook (this module is loaded by the test files): every run leaves /tmp as it found it.
+after(() => {
+  for (const dir of madeByThisRun.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -1,6 +1,5 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import cryLogNode from '../nodes/cry-log';
 import cryDetectNode from '../nodes/cry-detect';
@@ -10,10 +9,7 @@ import { readWav } from '../src/core/audio/wav';
 import { parseCsvLine } from '../src/core/model/manifest';
 import { float32ToPcm16 } from '../src/core/audio/pcm';
 import { helper, loadFlow, nextError, nextMessage, nextStatus, events } from './node-helper';
-
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'cry-log-'));
-}
+import { tempDir } from './fixtures';
 
 describe('CSV log and clip store', () => {
   it('quotes fields as RFC 4180 says', () => {
@@ -29,7 +25,7 @@ describe('CSV log and clip store', () => {
   });
 
   it('writes the header once with the first row, keeps every row whole and in order', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cry-log-');
     const log = createCsvLog({
       file: path.join(dir, 'sub', 'p.csv'),
       columns: ['timestamp', 'audio_file', 'probability'],
@@ -53,7 +49,7 @@ describe('CSV log and clip store', () => {
   });
 
   it('rotates by size (with a header in each file) and by day', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cry-log-');
     const sized = createCsvLog({
       file: path.join(dir, 's.csv'),
       columns: ['a'],
@@ -82,7 +78,7 @@ describe('CSV log and clip store', () => {
   });
 
   it('saves each window as a WAV in window mode and enforces the total size', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cry-log-');
     const store = createClipStore({
       folder: dir,
       mode: 'window',
@@ -111,7 +107,7 @@ describe('CSV log and clip store', () => {
   });
 
   it('retention never touches a file it did not write, and an open episode counts against the limit', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cry-log-');
     const family = ['grandma-singing.wav', 'first-words.wav', 'notes.txt', '2026-01-01-birthday.wav'];
     for (const name of family) fs.writeFileSync(path.join(dir, name), Buffer.alloc(200000, 1));
     const limit = 3 * 128044;
@@ -146,7 +142,7 @@ describe('CSV log and clip store', () => {
   });
 
   it('saves a crying episode as one WAV with its pre-roll, stitched from overlapping windows', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cry-log-');
     const store = createClipStore({
       folder: dir,
       mode: 'episode',
@@ -203,7 +199,7 @@ describe('cry-log and cry-detect nodes', function () {
   });
 
   it('cry-log appends one row per window, with ISO timestamps and the file of each clip', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cry-log-');
     await loadFlow(cryLogNode, [
       {
         id: 'log1',
@@ -241,7 +237,7 @@ describe('cry-log and cry-detect nodes', function () {
   });
 
   it('cry-log reports an unwritable log with a red status and keeps what was logged and keeps running', async () => {
-    const dir = tempDir();
+    const dir = tempDir('cry-log-');
     fs.writeFileSync(path.join(dir, 'not-a-folder'), 'x');
     await loadFlow(cryLogNode, [
       { id: 'bad', type: 'cry-log', file: path.join(dir, 'not-a-folder', 'p.csv'), wires: [[]] },

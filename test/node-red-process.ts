@@ -1,15 +1,13 @@
 /** Node-RED as a separate process, started the way the README says (scripts/start.js). */
 import { spawn, ChildProcess } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { projectRoot } from './fixtures';
+import { projectRoot, tempDir } from './fixtures';
 
 /** Starts Node-RED the way the README does (scripts/start.js) on a free port; resolves when it serves. */
 export function startNodeRed(
   env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string; userDir: string; output: () => string }> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-red-'));
+  const userDir = tempDir('cry-baby-red-');
   const port = String(20000 + Math.floor(Math.random() * 20000));
   const child = spawn(process.execPath, [path.join(projectRoot(), 'scripts', 'start.js')], {
     env: {

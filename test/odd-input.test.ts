@@ -1,13 +1,13 @@
 /** Input that must be refused quickly and clearly rather than computed on. */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import cryClassifierNode from '../nodes/cry-classifier';
 import { createResampler, createResamplerCache } from '../src/core/audio/resample';
 import { describeValue } from '../src/core/describe';
 import { collectMessages, events, helper, loadFlow, nextError, nextStatus } from './node-helper';
 import { writeTinyModel } from './tiny-model';
+import { tempDir } from './fixtures';
 
 describe('odd input', function () {
   this.timeout(30000);
@@ -82,7 +82,7 @@ describe('odd input', function () {
   it('cry-log names daily files from the host clock and writes no implausible timestamp', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const cryLogNode = require('../nodes/cry-log') as typeof cryClassifierNode;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-log-'));
+    const dir = tempDir('cry-baby-log-');
     try {
       await loadFlow(cryLogNode, [
         {

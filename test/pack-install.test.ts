@@ -5,9 +5,8 @@
 import * as assert from 'assert';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { projectRoot } from './fixtures';
+import { projectRoot, tempDir } from './fixtures';
 
 const TYPES = [
   'cry-mel',
@@ -96,7 +95,7 @@ describe('npm pack, installed into a fresh Node-RED user directory', function ()
   let work: string;
   let tarball: string;
   before(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-pack-'));
+    work = tempDir('cry-baby-pack-');
     // dist/ is fresh (npm test builds first); the published pack builds it in prepack.
     const name = run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], projectRoot())
       .trim()

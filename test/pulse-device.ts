@@ -5,8 +5,7 @@
  */
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { tempDir } from './fixtures';
 
 export interface PulseDevice {
   readonly runtimeDir: string;
@@ -42,7 +41,7 @@ export async function startPulseDevice(): Promise<PulseDevice> {
     parec: 'pulseaudio-utils',
     paplay: 'pulseaudio-utils',
   });
-  const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-pulse-'));
+  const runtimeDir = tempDir('cry-baby-pulse-');
   fs.chmodSync(runtimeDir, 0o700);
   const previous = process.env.XDG_RUNTIME_DIR;
   process.env.XDG_RUNTIME_DIR = runtimeDir;

@@ -1,7 +1,6 @@
 /** Stream evaluation and the policy fit, on short synthetic streams whose answer is known. */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { writeWav } from '../src/core/audio/wav';
 import { fitDetection } from '../src/core/detect/fit';
@@ -9,6 +8,7 @@ import type { DetectionSettings } from '../src/core/detect/policy';
 import type { CryModel, CryModelInfo } from '../src/core/model/cry-model';
 import { readManifest } from '../src/core/model/manifest';
 import { scoreStreams, streamFigures, ScoredStream } from '../src/core/model/streams';
+import { tempDir } from './fixtures';
 
 const settings: DetectionSettings = {
   onThreshold: 0.5,
@@ -136,7 +136,7 @@ describe('stream evaluation with the real detector', () => {
   });
 
   it('builds reproducible streams from a manifest: noise never starts, every tone cry does', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-streams-'));
+    const dir = tempDir('cry-baby-streams-');
     try {
       const lines = ['path,label,category,source,license,sample_rate,duration_s'];
       for (let k = 0; k < 6; k++) {

@@ -1,12 +1,12 @@
 /** A tiny classifier made in the test (seconds to build), saved in the shipped layout with its metadata. */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_MEL_SETTINGS } from '../src/core/dsp/mel';
 import { ensureTf } from '../src/core/model/tf';
 import { saveLayersModel } from '../src/core/model/storage';
+import { tempDir } from './fixtures';
 
 /**
  * Writes a model whose output is sigmoid(4 * mean of the top 32 mel bands), so that louder high bands give a
@@ -26,7 +26,7 @@ export async function writeTinyModel(
   const bands = Math.floor(shape[0] / 32);
   const weights = Array.from({ length: bands }, (_, i) => (i === 0 ? 4 : 0));
   model.layers[2].setWeights([tf.tensor2d(weights, [bands, 1]), tf.tensor1d([0])]);
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-tiny-model-'));
+  const folder = tempDir('cry-tiny-model-');
   await saveLayersModel(model, folder);
   model.dispose();
   fs.writeFileSync(

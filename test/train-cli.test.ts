@@ -1,11 +1,10 @@
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { createCryClassifier } from '../src/core/model/classifier';
 import { readManifest, recordingGroup, splitOf } from '../src/core/model/manifest';
-import { librosaDir, loadFixture, projectRoot, sharedDir } from './fixtures';
+import { librosaDir, loadFixture, projectRoot, sharedDir, tempDir } from './fixtures';
 import { writeTinyModel } from './tiny-model';
 import { readWav, writeWav } from '../src/core/audio/wav';
 
@@ -28,7 +27,7 @@ describe('the cry-baby CLI and the training pipeline', function () {
     const longer = new Float32Array(64640);
     longer.set(chirp);
     for (let i = 64000; i < longer.length; i++) longer[i] = 0.5 * Math.sin(i * 0.3);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-mel-'));
+    const dir = tempDir('cry-baby-mel-');
     try {
       const file = path.join(dir, 'chirp_4p04s.wav');
       fs.writeFileSync(file, writeWav(longer, 16000));
@@ -93,7 +92,7 @@ describe('the cry-baby CLI and the training pipeline', function () {
       melNorm: number[][];
     };
     assert.strictEqual(short.frames, 126);
-    const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'bad.wav');
+    const bad = path.join(tempDir('cli-'), 'bad.wav');
     fs.writeFileSync(bad, 'not audio at all');
     const result = cli(['mel', bad, '--json']);
     assert.notStrictEqual(result.status, 0);
@@ -118,7 +117,7 @@ describe('the cry-baby CLI and the training pipeline', function () {
   });
 
   it('train runs end to end on a tiny subset and writes a loadable model, metadata and curves', async () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-train-'));
+    const out = tempDir('cry-train-');
     const result = cli([
       'train',
       '--manifest',
@@ -163,7 +162,7 @@ describe('the cry-baby CLI and the training pipeline', function () {
     assert.match(lines[0], /on the (wasm|tensorflow|cpu) backend/);
     assert.strictEqual(lines[1], 'start_s,probability,crying');
     assert.match(lines[2], /^0\.000,0\.\d{4},(true|false)$/);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-eval-'));
+    const dir = tempDir('cli-eval-');
     const manifest = path.join(dir, 'manifest.csv');
     fs.writeFileSync(
       manifest,

@@ -1,9 +1,8 @@
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { projectRoot, sharedDir } from './fixtures';
+import { projectRoot, sharedDir, tempDir } from './fixtures';
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [path.join(projectRoot(), 'bin', 'cry-baby.js'), ...args], {
@@ -20,7 +19,7 @@ describe('the cry-baby CLI with YAMNet', function () {
   this.timeout(60000);
   let cache: string;
   beforeEach(() => {
-    cache = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-cache-'));
+    cache = tempDir('cry-baby-cache-');
   });
   afterEach(() => fs.rmSync(cache, { recursive: true, force: true }));
 

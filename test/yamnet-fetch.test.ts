@@ -4,11 +4,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { fetchYamnet, findYamnetFile, yamnetCandidates } from '../src/core/model/yamnet/fetch';
 import { DEFAULT_YAMNET_RELEASE } from '../src/core/model/yamnet/yamnet-file';
-import { sharedDir } from './fixtures';
+import { sharedDir, tempDir } from './fixtures';
 
 const officialCopy = () => path.join(sharedDir(), 'models', 'yamnet', 'yamnet-classification.tflite');
 
@@ -36,7 +35,7 @@ describe('fetching YAMNet (loopback server)', function () {
     bytes = fs.readFileSync(officialCopy());
   });
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-fetch-'));
+    dir = tempDir('cry-baby-fetch-');
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -3,13 +3,12 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import cryClassifierNode from '../nodes/cry-classifier';
 import { float32ToPcm16 } from '../src/core/audio/pcm';
 import { readWav } from '../src/core/audio/wav';
 import { collectMessages, events, helper, loadFlow, nextStatus } from './node-helper';
-import { sharedDir } from './fixtures';
+import { sharedDir, tempDir } from './fixtures';
 
 interface VerdictMessage {
   payload: number;
@@ -48,7 +47,7 @@ describe('cry-classifier on YAMNet (real Node-RED runtime)', function () {
   const saved = { ...process.env };
   let userDir: string;
   beforeEach(() => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cry-baby-userdir-'));
+    userDir = tempDir('cry-baby-userdir-');
     // Nothing installed: no cache folder with YAMNet, no environment override.
     process.env.XDG_CACHE_HOME = path.join(userDir, 'cache');
     delete process.env.CRY_BABY_YAMNET;
