@@ -6,8 +6,8 @@
  *   - Cry streams: every full-band cry and a seeded sample of the others, each after 10-60 s of non-cry audio
  *     (room noise and household sounds, seeded); seconds from the cry's onset to the episode's start (the end of
  *     the window that starts it), the share of cries that never start, the share of crying time the episode is on.
- *   - Mixed: the same cries laid into music, speech or household noise at a given SNR (RMS over the cry), after
- *     10 s of that background.
+ *   - Mixed: the same cries, at their own level, laid into music, speech or household noise scaled to a given SNR
+ *     (RMS over the cry), after 10 s of that background.
  * Model verdicts are computed once per stream and kept, so policies can be compared on them (`fitDetection`).
  */
 import type { DetectionSettings } from '../detect/policy';
@@ -163,9 +163,12 @@ export async function scoreStreams(
       for (const snr of options.snrs) {
         const lead = 10 * MODEL_SAMPLE_RATE;
         const mixed = take(bed, lead + cryAudio[i].length + tail);
+        // The cry keeps its own level (as in the clean stream); the background is scaled to sit `snr` dB below
+        // it, RMS over the cry's span, so that only the background differs between the two.
         const level = rms(mixed.subarray(lead, lead + cryAudio[i].length));
-        const gain = level > 0 ? (level * 10 ** (snr / 20)) / Math.max(1e-9, rms(cryAudio[i])) : 1;
-        for (let k = 0; k < cryAudio[i].length; k++) mixed[lead + k] += gain * cryAudio[i][k];
+        const scale = level > 0 ? rms(cryAudio[i]) / (level * 10 ** (snr / 20)) : 0;
+        for (let k = 0; k < mixed.length; k++) mixed[k] *= scale;
+        for (let k = 0; k < cryAudio[i].length; k++) mixed[lead + k] += cryAudio[i][k];
         let peak = 0;
         for (const v of mixed) peak = Math.max(peak, Math.abs(v));
         if (peak > 1) for (let k = 0; k < mixed.length; k++) mixed[k] /= peak;
