@@ -9,6 +9,8 @@ import {
   createDetector,
   Detector,
   DetectionSettings,
+  FALLBACK_DETECTION,
+  OFF_THRESHOLD_RATIO,
   validateDetectionSettings,
 } from '../src/core/detect/policy';
 import { sourceOfStream } from '../src/core/audio/message';
@@ -61,14 +63,7 @@ export = (RED: NodeAPI): void => {
       cooldownSeconds: optionalNumber(config.cooldown),
       minDurationSeconds: optionalNumber(config.minDuration),
     };
-    const fallback = {
-      onCount: 2,
-      onWindow: 3,
-      offCount: 5,
-      offSeconds: 15,
-      cooldownSeconds: 30,
-      minDurationSeconds: 5,
-    };
+    const fallback = FALLBACK_DETECTION;
     const settingsFor = (
       modelThreshold: number,
       modelDefaults: Partial<DetectionSettings> = {},
@@ -93,7 +88,7 @@ export = (RED: NodeAPI): void => {
         cooldownSeconds: pick('cooldownSeconds'),
         minDurationSeconds: pick('minDurationSeconds'),
         onThreshold: on,
-        offThreshold: offThreshold ?? modelOff ?? Math.min(on, on * 0.6),
+        offThreshold: offThreshold ?? modelOff ?? Math.min(on, on * OFF_THRESHOLD_RATIO),
       };
     };
     const problem = validateDetectionSettings(settingsFor(onThreshold ?? 0.5));

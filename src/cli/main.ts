@@ -13,7 +13,7 @@ import { evaluationReport, EvaluationFigures, startRuleFigures } from '../core/m
 import { readManifest, splitOf, ManifestRow } from '../core/model/manifest';
 import { scoreStreams, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
 import { fitDetection, FitGrid } from '../core/detect/fit';
-import type { DetectionSettings } from '../core/detect/policy';
+import { FALLBACK_DETECTION, OFF_THRESHOLD_RATIO, DetectionSettings } from '../core/detect/policy';
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
 import { numberOption, parseArgs } from './args';
 import { runListen } from './listen';
@@ -225,13 +225,8 @@ async function streamsCommand(
   const hopSeconds = scored.info.hopSamples / 16000;
   const stored: DetectionSettings = {
     onThreshold: scored.info.threshold,
-    offThreshold: scored.info.threshold * 0.6,
-    onCount: 2,
-    onWindow: 3,
-    offCount: 5,
-    offSeconds: 15,
-    cooldownSeconds: 30,
-    minDurationSeconds: 5,
+    offThreshold: scored.info.threshold * OFF_THRESHOLD_RATIO,
+    ...FALLBACK_DETECTION,
     ...scored.info.detection,
   };
   const report: Record<string, unknown> = {

@@ -19,6 +19,22 @@ export interface DetectionSettings {
   readonly minDurationSeconds: number;
 }
 
+/**
+ * What `cry detect` uses where neither its own fields nor the model's metadata say otherwise (windows 1 s apart):
+ * 2 of 3 windows to start, 5 quiet windows or 15 s to stop, 30 s cooldown, 5 s minimum.
+ */
+export const FALLBACK_DETECTION = Object.freeze({
+  onCount: 2,
+  onWindow: 3,
+  offCount: 5,
+  offSeconds: 15,
+  cooldownSeconds: 30,
+  minDurationSeconds: 5,
+});
+
+/** The stop threshold where none is set: 0.6 x the start threshold. */
+export const OFF_THRESHOLD_RATIO = 0.6;
+
 /** One classified window. */
 export interface WindowVerdict {
   readonly probability: number;

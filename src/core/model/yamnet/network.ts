@@ -189,6 +189,27 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     return { filter: keep(filter), scales };
   }
 
+  /** The operator's convolution (regular or depthwise) of `x`, with its strides, padding and dilations. */
+  function convolve(
+    op: TfliteOperator,
+    x: Tensor,
+    filter: Tensor,
+    bias?: Tensor,
+    activation: 'linear' | 'relu' | 'relu6' = 'linear',
+  ): Tensor {
+    const conv = op.conv!;
+    const args = {
+      x: x as tfc.Tensor4D,
+      filter: filter as tfc.Tensor4D,
+      strides: [conv.strideH, conv.strideW] as [number, number],
+      pad: conv.padding,
+      dilations: [conv.dilationH, conv.dilationW] as [number, number],
+      bias,
+      activation,
+    };
+    return op.code === BuiltinOperator.CONV_2D ? tf.fused.conv2d(args) : tf.fused.depthwiseConv2d(args);
+  }
+
   function floatConv(op: TfliteOperator): Step {
     const conv = op.conv!;
     const weights = model.tensors[op.inputs[1]];
@@ -199,29 +220,7 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     const { filter } = filterOf(op, true);
     const bias = keep(tf.tensor1d(tensorValues(model.tensors[op.inputs[2]])));
     const activation = conv.activation === 'relu6' ? 'relu6' : conv.activation === 'relu' ? 'relu' : 'linear';
-    const strides: [number, number] = [conv.strideH, conv.strideW];
-    const dilations: [number, number] = [conv.dilationH, conv.dilationW];
-    return unary(op, (x) =>
-      op.code === BuiltinOperator.CONV_2D
-        ? tf.fused.conv2d({
-            x: x as tfc.Tensor4D,
-            filter: filter as tfc.Tensor4D,
-            strides,
-            pad: conv.padding,
-            dilations,
-            bias,
-            activation,
-          })
-        : tf.fused.depthwiseConv2d({
-            x: x as tfc.Tensor4D,
-            filter: filter as tfc.Tensor4D,
-            strides,
-            pad: conv.padding,
-            dilations,
-            bias,
-            activation,
-          }),
-    );
+    return unary(op, (x) => convolve(op, x, filter, bias, activation));
   }
 
   /**
@@ -234,28 +233,9 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     const { filter, scales } = filterOf(op, false);
     const bias = keep(tf.tensor1d(tensorValues(model.tensors[op.inputs[2]])));
     const channelScale = keep(tf.tensor1d(scales));
-    const strides: [number, number] = [conv.strideH, conv.strideW];
-    const dilations: [number, number] = [conv.dilationH, conv.dilationW];
     return unary(op, (x) => {
       const { centred, scale } = quantizeDynamically(x, axes);
-      const acc =
-        op.code === BuiltinOperator.CONV_2D
-          ? tf.conv2d(
-              centred as tfc.Tensor4D,
-              filter as tfc.Tensor4D,
-              strides,
-              conv.padding,
-              'NHWC',
-              dilations,
-            )
-          : tf.depthwiseConv2d(
-              centred as tfc.Tensor4D,
-              filter as tfc.Tensor4D,
-              strides,
-              conv.padding,
-              'NHWC',
-              dilations,
-            );
+      const acc = convolve(op, centred, filter);
       const y = tf.add(tf.mul(tf.mul(acc, scale), channelScale), bias);
       return conv.activation === 'relu6' ? tf.relu6(y) : conv.activation === 'relu' ? tf.relu(y) : y;
     });
@@ -299,27 +279,8 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
       tf.tensor1d(Float32Array.from(scales, (s) => f32(f32(inQ.scale * s) / outQ.scale))),
     );
     const [low, high] = activationRange(conv.activation, outQ);
-    const strides: [number, number] = [conv.strideH, conv.strideW];
-    const dilations: [number, number] = [conv.dilationH, conv.dilationW];
     return unary(op, (x) => {
-      const acc =
-        op.code === BuiltinOperator.CONV_2D
-          ? tf.fused.conv2d({
-              x: x as tfc.Tensor4D,
-              filter: filter as tfc.Tensor4D,
-              strides,
-              pad: conv.padding,
-              dilations,
-              bias,
-            })
-          : tf.fused.depthwiseConv2d({
-              x: x as tfc.Tensor4D,
-              filter: filter as tfc.Tensor4D,
-              strides,
-              pad: conv.padding,
-              dilations,
-              bias,
-            });
+      const acc = convolve(op, x, filter, bias);
       return tf.clipByValue(tf.round(tf.mul(acc, multipliers)), low, high);
     });
   }
