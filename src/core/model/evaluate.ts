@@ -2,9 +2,7 @@
  * Clip-level evaluation: a clip's probability is the maximum over its 4 s windows at 1 s hop. Reports ROC AUC,
  * average precision, and precision / recall / false-positive rate at a threshold, overall and per category.
  */
-import type { CryClassifier } from './classifier';
 import { averagePrecision, operatingPoint, rocAuc, ScoredExample } from './metrics';
-import { recordingSpectrograms } from './windows';
 import type { ManifestRow } from './manifest';
 
 /** Metrics of one set of clips. */
@@ -23,26 +21,6 @@ export interface EvaluationReport {
   readonly threshold: number;
   readonly overall: EvaluationFigures;
   readonly perCategory: Record<string, EvaluationFigures>;
-}
-
-/** The probability of every 4 s window (1 s hop) of each clip (16 kHz audio). */
-export async function windowProbabilities(
-  classifier: CryClassifier,
-  clips: readonly Float32Array[],
-  onProgress: (done: number) => void = () => undefined,
-  batchSize = 32,
-): Promise<number[][]> {
-  const result: number[][] = [];
-  for (let i = 0; i < clips.length; i++) {
-    const { spectrograms } = recordingSpectrograms(clips[i]);
-    const windows: number[] = [];
-    for (let b = 0; b < spectrograms.length; b += batchSize) {
-      windows.push(...(await classifier.predict(spectrograms.slice(b, b + batchSize))));
-    }
-    result.push(windows);
-    onProgress(i + 1);
-  }
-  return result;
 }
 
 /**
