@@ -17,6 +17,8 @@ interface CryLogConfig extends NodeDef {
   file?: string;
   rotation?: string;
   maxSizeMB?: string | number;
+  csvKeepDays?: string | number;
+  csvMaxTotalMB?: string | number;
   clipMode?: string;
   clipFolder?: string;
   preRoll?: string | number;
@@ -41,18 +43,23 @@ export = (RED: NodeAPI): void => {
     const rotation = config.rotation === 'daily' || config.rotation === 'size' ? config.rotation : 'none';
     const clipMode = config.clipMode === 'window' || config.clipMode === 'episode' ? config.clipMode : 'none';
     const maxSizeMB = Number(config.maxSizeMB ?? 10);
+    // Daily files are kept 90 days and 500 MB by default (about 8 MB a day at one row a second).
+    const csvKeepDays = Number(config.csvKeepDays ?? 90);
+    const csvMaxTotalMB = Number(config.csvMaxTotalMB ?? 500);
     const preRoll = Number(config.preRoll ?? 5);
     const maxAgeDays = Number(config.maxAgeDays ?? 7);
     const maxTotalMB = Number(config.maxTotalMB ?? 500);
     const problem = !(maxSizeMB > 0)
       ? `maximum CSV size must be above 0 MB, got ${config.maxSizeMB}`
-      : !(preRoll >= 0 && preRoll <= 60)
-        ? `pre-roll must be 0-60 s, got ${config.preRoll}`
-        : !(maxAgeDays > 0)
-          ? `maximum clip age must be above 0 days, got ${config.maxAgeDays}`
-          : !(maxTotalMB > 0)
-            ? `maximum clip space must be above 0 MB, got ${config.maxTotalMB}`
-            : undefined;
+      : !(csvKeepDays >= 1) || !(csvMaxTotalMB > 0)
+        ? `CSV retention must be at least 1 day and above 0 MB, got ${config.csvKeepDays} days, ${config.csvMaxTotalMB} MB`
+        : !(preRoll >= 0 && preRoll <= 60)
+          ? `pre-roll must be 0-60 s, got ${config.preRoll}`
+          : !(maxAgeDays > 0)
+            ? `maximum clip age must be above 0 days, got ${config.maxAgeDays}`
+            : !(maxTotalMB > 0)
+              ? `maximum clip space must be above 0 MB, got ${config.maxTotalMB}`
+              : undefined;
     if (problem) return reportConfigError(this, problem);
     const status = createStatusReporter(this);
     const csv = createCsvLog({
@@ -60,6 +67,8 @@ export = (RED: NodeAPI): void => {
       columns: ['timestamp', 'audio_file', 'probability', 'model', 'source'],
       rotation,
       maxBytes: maxSizeMB * 1024 * 1024,
+      keepDays: csvKeepDays,
+      maxTotalBytes: csvMaxTotalMB * 1024 * 1024,
     });
     const clips = createClipStore({
       folder: clipFolder,

@@ -48,6 +48,39 @@ describe('CSV log and clip store', () => {
       );
   });
 
+  it('a month and more of daily logging stays within its days and bytes, with every row whole', async () => {
+    const dir = tempDir('cry-log-month-');
+    fs.writeFileSync(path.join(dir, 'family-budget.csv'), 'not ours\r\n');
+    const log = createCsvLog({
+      file: path.join(dir, 'predictions.csv'),
+      columns: ['timestamp', 'probability'],
+      rotation: 'daily',
+      keepDays: 30,
+      maxTotalBytes: 25 * 3000,
+    });
+    for (let day = 0; day < 45; day++) {
+      for (let row = 0; row < 100; row++) {
+        const when = new Date(2026, 0, 1 + day, 12, 0, row);
+        await log.append({ timestamp: when.toISOString(), probability: (row / 100).toFixed(6) }, when);
+      }
+    }
+    const files = fs
+      .readdirSync(dir)
+      .filter((name) => name.startsWith('predictions-'))
+      .sort();
+    const total = files.reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0);
+    assert.ok(files.length <= 31, `${files.length} daily files`);
+    assert.ok(total <= 25 * 3000 + 3000, `${total} bytes`);
+    assert.strictEqual(files[files.length - 1], 'predictions-2026-02-14.csv', 'the newest day is kept');
+    assert.ok(fs.existsSync(path.join(dir, 'family-budget.csv')), 'a file it did not write is kept');
+    for (const name of files) {
+      const lines = fs.readFileSync(path.join(dir, name), 'utf8').split('\r\n');
+      assert.strictEqual(lines.pop(), '', `${name} ends with a whole row`);
+      assert.strictEqual(lines[0], 'timestamp,probability');
+      for (const line of lines.slice(1)) assert.match(line, /^\d{4}-\d\d-\d\dT[\d:.]+Z,\d\.\d{6}$/);
+    }
+  });
+
   it('rotates by size (with a header in each file) and by day', async () => {
     const dir = tempDir('cry-log-');
     const sized = createCsvLog({

@@ -20,6 +20,10 @@ export interface CsvLogSettings {
   readonly rotation: 'none' | 'daily' | 'size';
   readonly maxBytes?: number;
   readonly keepFiles?: number;
+  /** Daily rotation: dated files older than this many days are deleted (default: kept for ever). */
+  readonly keepDays?: number;
+  /** Daily rotation: the oldest dated files are deleted while all of them together exceed this. */
+  readonly maxTotalBytes?: number;
 }
 
 /** An append-only CSV log. */
@@ -55,6 +59,43 @@ export function createCsvLog(settings: CsvLogSettings): CsvLog {
     await fs.promises.rename(file, numbered(1));
   };
 
+  // Retention of daily files, run when a day's file is started: only files named <base>-YYYY-MM-DD.csv by this
+  // log are ever deleted, oldest first, never the one being started.
+  const dated = (() => {
+    const base = path.basename(settings.file).replace(/(\.csv)?$/i, '');
+    const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`^${escaped}-(\\d{4}-\\d\\d-\\d\\d)\\.csv$`);
+  })();
+  const retain = async (current: string, when: Date) => {
+    if (
+      settings.rotation !== 'daily' ||
+      (settings.keepDays === undefined && settings.maxTotalBytes === undefined)
+    )
+      return;
+    const folder = path.dirname(current);
+    const names = (await fs.promises.readdir(folder)).filter((name) => dated.test(name)).sort();
+    const files = await Promise.all(
+      names.map(async (name) => ({
+        name,
+        file: path.join(folder, name),
+        size: (await fs.promises.stat(path.join(folder, name))).size,
+      })),
+    );
+    const oldestKept =
+      settings.keepDays === undefined
+        ? ''
+        : localDate(new Date(when.getTime() - settings.keepDays * 86400000));
+    let total = files.reduce((sum, f) => sum + f.size, 0);
+    for (const f of files) {
+      if (f.file === current) continue;
+      const day = dated.exec(f.name)![1];
+      if (day < oldestKept || (settings.maxTotalBytes !== undefined && total > settings.maxTotalBytes)) {
+        await fs.promises.rm(f.file, { force: true });
+        total -= f.size;
+      }
+    }
+  };
+
   // One stat per row: its size says whether a header is due and whether the file must rotate first; only a
   // missing file makes its folder.
   const write = async (row: Readonly<Record<string, unknown>>, when: Date) => {
@@ -71,6 +112,7 @@ export function createCsvLog(settings: CsvLogSettings): CsvLog {
       size = 0;
     }
     await fs.promises.appendFile(file, size === 0 ? header + line : line);
+    if (size === 0) await retain(file, when);
     return file;
   };
 
