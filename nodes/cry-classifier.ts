@@ -159,12 +159,20 @@ export = (RED: NodeAPI): void => {
           const threshold = configuredThreshold ?? info.threshold;
           const verdicts: { verdict: CryVerdict; offsetSeconds: number }[] = [];
           const out = msg as ClassifierMessage & Record<string, unknown>;
-          if (msg.payload instanceof Float32Array && msg.spectrogram) {
-            if (info.name !== 'cry-baby-cnn') {
+          const kept = (msg as { audio?: AudioMessageFields }).audio;
+          const spectrogramInput = msg.payload instanceof Float32Array && msg.spectrogram !== undefined;
+          if (spectrogramInput && info.name !== 'cry-baby-cnn') {
+            // YAMNet makes its own log-mel: after a cry mel node (flows made for the CNN) it takes the audio that
+            // cry mel keeps on msg.audio.
+            if (!kept) {
               throw new Error(
                 `a cry-mel spectrogram is input for the Cry Baby CNN; ${info.name} takes the audio window itself`,
               );
             }
+            Object.assign(msg, kept);
+            delete msg.spectrogram;
+          }
+          if (msg.payload instanceof Float32Array && msg.spectrogram) {
             const probability = await (current.model as CnnCryModel).classifySpectrogram(
               msg.payload,
               msg.spectrogram,

@@ -31,6 +31,8 @@ interface LogMessage extends NodeMessageInFlow {
   audio?: { payload?: unknown; rate?: unknown; bits?: unknown; channels?: unknown; encoding?: unknown };
   window?: { startSample?: unknown; source?: unknown };
   file?: unknown;
+  /** Set by cry detect: whether an episode is on. */
+  crying?: unknown;
 }
 
 export = (RED: NodeAPI): void => {
@@ -115,7 +117,8 @@ export = (RED: NodeAPI): void => {
           startSample: typeof msg.window?.startSample === 'number' ? msg.window.startSample : undefined,
           source: sourceOfStream(source),
           time,
-          crying: msg.cry?.crying === true,
+          // After cry detect (its second output) the episode decides; straight from the classifier, the window.
+          crying: typeof msg.crying === 'boolean' ? msg.crying : msg.cry?.crying === true,
         });
       };
       saveClip()

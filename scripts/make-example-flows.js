@@ -12,9 +12,8 @@ function chain(tab, prefix, source, extras) {
   return [
     { id: tab, type: 'tab', label: extras.label, disabled: false, info: extras.info },
     source,
-    { id: id('mel'), type: 'cry-mel', z: tab, name: '', x: 380, y: 200, wires: [[id('classifier')]] },
-    { id: id('classifier'), type: 'cry-classifier', z: tab, name: '', model: 'auto', download: true, yamnetFile: '', modelDir: '', threshold: '', x: 580, y: 200, wires: [[id('detect'), id('log'), id('state')]] },
-    { id: id('detect'), type: 'cry-detect', z: tab, name: '', onThreshold: '', offThreshold: '', onCount: '', onWindow: '', offCount: '', offSeconds: '', cooldown: '', minDuration: '', x: 790, y: 160, wires: [[id('switch'), id('event'), id('debug')], []] },
+    { id: id('classifier'), type: 'cry-classifier', z: tab, name: '', model: 'auto', download: true, yamnetFile: '', modelDir: '', threshold: '', x: 580, y: 200, wires: [[id('detect'), id('state')]] },
+    { id: id('detect'), type: 'cry-detect', z: tab, name: '', onThreshold: '', offThreshold: '', onCount: '', onWindow: '', offCount: '', offSeconds: '', cooldown: '', minDuration: '', x: 790, y: 160, wires: [[id('switch'), id('event'), id('debug')], [id('log')]] },
     { id: id('switch'), type: 'switch', z: tab, name: 'start or stop?', property: 'payload', propertyType: 'msg', rules: [{ t: 'eq', v: 'start', vt: 'str' }, { t: 'eq', v: 'stop', vt: 'str' }], checkall: 'true', repair: false, outputs: 2, x: 1000, y: 100, wires: [[id('light-on')], [id('light-off')]] },
     { id: id('light-on'), type: 'cry-ha-action', z: tab, name: 'nursery light on', server: id('ha'), action: 'light.turn_on', target: '{"entity_id":"light.nursery"}', data: '{"brightness_pct":30}', returnResponse: false, x: 1230, y: 80, wires: [[]] },
     { id: id('light-off'), type: 'cry-ha-action', z: tab, name: 'nursery light off', server: id('ha'), action: 'light.turn_off', target: '{"entity_id":"light.nursery"}', data: '{}', returnResponse: false, x: 1230, y: 120, wires: [[]] },
@@ -30,7 +29,7 @@ function chain(tab, prefix, source, extras) {
 }
 
 const microphone = chain('flow-mic', 'mic', {
-  id: 'mic-source', type: 'cry-mic', z: 'flow-mic', name: 'nursery microphone', recorder: 'sox', device: '', driver: '', window: 4, hop: 1, noDataTimeout: 5, autoStart: true, x: 180, y: 200, wires: [['mic-mel']],
+  id: 'mic-source', type: 'cry-mic', z: 'flow-mic', name: 'nursery microphone', recorder: 'sox', device: '', driver: '', window: 4, hop: 1, noDataTimeout: 5, autoStart: true, x: 180, y: 200, wires: [['mic-classifier']],
 }, {
   label: 'Cry Baby: microphone',
   info: 'Listens to a microphone on the Node-RED host, tells when the baby cries, turns the nursery light on while crying, fires cry_baby_started / cry_baby_stopped events, publishes binary_sensor.nursery_crying and sensor.nursery_cry_probability, and logs every verdict.',
@@ -39,7 +38,7 @@ const microphone = chain('flow-mic', 'mic', {
 });
 
 const camera = chain('flow-camera', 'cam', {
-  id: 'cam-source', type: 'cry-stream', z: 'flow-camera', name: 'nursery camera', url: 'rtsp://user:password@192.168.1.20:554/stream1', format: '', realtime: false, window: 4, hop: 1, noDataTimeout: 10, autoStart: true, x: 180, y: 200, wires: [['cam-mel']],
+  id: 'cam-source', type: 'cry-stream', z: 'flow-camera', name: 'nursery camera', url: 'rtsp://user:password@192.168.1.20:554/stream1', format: '', realtime: false, window: 4, hop: 1, noDataTimeout: 10, autoStart: true, x: 180, y: 200, wires: [['cam-classifier']],
 }, {
   label: 'Cry Baby: IP camera',
   info: 'The same as the microphone flow, listening to the audio of the IP camera that watches the cot.',

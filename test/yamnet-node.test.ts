@@ -96,6 +96,29 @@ describe('cry-classifier on YAMNet (real Node-RED runtime)', function () {
     });
   });
 
+  it('after a cry mel node (a flow made for the CNN) YAMNet takes the audio cry mel keeps', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cryMelNode = require('../nodes/cry-mel') as typeof cryClassifierNode;
+    await loadFlow(
+      [cryMelNode, cryClassifierNode],
+      [
+        { id: 'm', type: 'cry-mel', wires: [['c']] },
+        { id: 'c', type: 'cry-classifier', model: 'yamnet', yamnetFile: yamnetCopy(), wires: [['o']] },
+        { id: 'o', type: 'helper' },
+      ],
+    );
+    await nextStatus(helper.getNode('c'), 'green');
+    const samples = readWav(
+      fs.readFileSync(path.join(sharedDir(), 'fixtures', 'yamnet', 'audio', '4-59579-A-20.wav')),
+    ).samples;
+    const received = collectMessages<VerdictMessage>('o');
+    helper.getNode('m').receive(windowMessage(samples, 0) as never);
+    await received.waitFor(7, 20000);
+    assert.ok(
+      received.messages.every((msg) => msg.cry.model === 'yamnet' && msg.cry.windowSeconds === 0.975),
+    );
+  });
+
   it('without the YAMNet file (download off) says so and runs the Cry Baby CNN', async () => {
     await loadFlow(cryClassifierNode, [
       { id: 'c', type: 'cry-classifier', download: false, wires: [['o']] },
