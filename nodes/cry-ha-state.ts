@@ -16,6 +16,8 @@ interface CryHaStateConfig extends NodeDef {
 }
 
 interface StateMessage extends NodeMessageInFlow {
+  /** Set by cry detect (its second output): whether an episode is on. */
+  crying?: unknown;
   cry?: {
     probability?: unknown;
     crying?: unknown;
@@ -54,7 +56,9 @@ export = (RED: NodeAPI): void => {
       const writes: Promise<unknown>[] = [];
       const probability = verdictProbability(msg);
       let crying: boolean | undefined;
+      // Episodes, not windows: cry detect's events and its msg.crying win over a single window's verdict.
       if (msg.payload === 'start' || msg.payload === 'stop') crying = msg.payload === 'start';
+      else if (typeof msg.crying === 'boolean') crying = msg.crying;
       else if (typeof msg.cry?.crying === 'boolean') crying = msg.cry.crying;
       if (probability === undefined && crying === undefined) {
         return failInput(

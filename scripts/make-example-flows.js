@@ -12,8 +12,8 @@ function chain(tab, prefix, source, extras) {
   return [
     { id: tab, type: 'tab', label: extras.label, disabled: false, info: extras.info },
     source,
-    { id: id('classifier'), type: 'cry-classifier', z: tab, name: '', model: 'auto', download: true, yamnetFile: '', modelDir: '', threshold: '', x: 580, y: 200, wires: [[id('detect'), id('state')]] },
-    { id: id('detect'), type: 'cry-detect', z: tab, name: '', onThreshold: '', offThreshold: '', onCount: '', onWindow: '', offCount: '', offSeconds: '', cooldown: '', minDuration: '', x: 790, y: 160, wires: [[id('switch'), id('event'), id('debug')], [id('log')]] },
+    { id: id('classifier'), type: 'cry-classifier', z: tab, name: '', model: 'auto', download: true, yamnetFile: '', modelDir: '', threshold: '', x: 580, y: 200, wires: [[id('detect')]] },
+    { id: id('detect'), type: 'cry-detect', z: tab, name: '', onThreshold: '', offThreshold: '', onCount: '', onWindow: '', offCount: '', offSeconds: '', cooldown: '', minDuration: '', x: 790, y: 160, wires: [[id('switch'), id('event'), id('debug')], [id('log'), id('state')]] },
     { id: id('switch'), type: 'switch', z: tab, name: 'start or stop?', property: 'payload', propertyType: 'msg', rules: [{ t: 'eq', v: 'start', vt: 'str' }, { t: 'eq', v: 'stop', vt: 'str' }], checkall: 'true', repair: false, outputs: 2, x: 1000, y: 100, wires: [[id('light-on')], [id('light-off')]] },
     { id: id('light-on'), type: 'cry-ha-action', z: tab, name: 'nursery light on', server: id('ha'), action: 'light.turn_on', target: '{"entity_id":"light.nursery"}', data: '{"brightness_pct":30}', returnResponse: false, x: 1230, y: 80, wires: [[]] },
     { id: id('light-off'), type: 'cry-ha-action', z: tab, name: 'nursery light off', server: id('ha'), action: 'light.turn_off', target: '{"entity_id":"light.nursery"}', data: '{}', returnResponse: false, x: 1230, y: 120, wires: [[]] },

@@ -156,6 +156,42 @@ describe('Home Assistant nodes in Node-RED against the loopback HA server', func
     assert.strictEqual(ha.states.get('binary_sensor.nursery_crying')?.attributes.device_class, 'sound');
   });
 
+  it('cry-ha-state fed from cry detect follows the episode (msg.crying), not each window', async () => {
+    await loadFlow(
+      NODES,
+      flow([
+        {
+          id: 'st2',
+          type: 'cry-ha-state',
+          server: 'srv',
+          entityName: 'Cot',
+          delta: 0.1,
+          interval: 3600,
+          wires: [['out']],
+        },
+      ]),
+      credentials(ha.token),
+    );
+    const st = helper.getNode('st2');
+    await nextStatus(st, 'green');
+    // An episode on for five windows whose own verdicts flip between crying and not.
+    for (const [p, windowCrying, episode] of [
+      [0.9, true, true],
+      [0.2, false, true],
+      [0.9, true, true],
+      [0.1, false, true],
+      [0.1, false, false],
+    ] as const) {
+      const out = nextMessage(helper.getNode('out'));
+      st.receive({ payload: p, crying: episode, cry: { probability: p, crying: windowCrying } } as never);
+      await out;
+    }
+    const binary = ha.stateWrites
+      .filter((w) => w.entityId === 'binary_sensor.cot_crying')
+      .map((w) => w.state);
+    assert.deepStrictEqual(binary, ['on', 'off'], 'one on and one off for the episode');
+  });
+
   it('a wrong token shows "authentication failed" on the dependent nodes and stops retrying', async () => {
     await loadFlow(
       NODES,
