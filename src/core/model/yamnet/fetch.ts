@@ -81,8 +81,9 @@ export async function fetchYamnet(options: FetchOptions): Promise<string> {
       const bytes = /^https?:\/\//i.test(source)
         ? await download(source, options.timeoutMs ?? 120000, options.signal)
         : readLocal(source);
-      verify(unpack(bytes, source), release, source);
-      fs.writeFileSync(temporary, unpack(bytes, source), { flag: 'wx' });
+      const model = unpack(bytes, source);
+      verify(model, release, source);
+      fs.writeFileSync(temporary, model, { flag: 'wx' });
       fs.renameSync(temporary, target);
       log(`verified sha256 ${release.sha256}; saved ${target}`);
       return target;
