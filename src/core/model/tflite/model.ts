@@ -155,30 +155,21 @@ export function readTfliteModel(bytes: Uint8Array): TfliteModel {
     const options = op.table(4);
     const base = { index, code, inputs: op.int32s(1), outputs: op.int32s(2) };
     if (!options) return base;
-    if (code === BuiltinOperator.CONV_2D) {
+    if (code === BuiltinOperator.CONV_2D || code === BuiltinOperator.DEPTHWISE_CONV_2D) {
+      // Conv2DOptions and DepthwiseConv2DOptions share their layout, except that the depthwise table has
+      // depth_multiplier at field 3, which moves the fields after it by one.
+      const depthwise = code === BuiltinOperator.DEPTHWISE_CONV_2D;
+      const shift = depthwise ? 1 : 0;
       return {
         ...base,
         conv: {
           padding: options.int8(0) === 1 ? 'valid' : 'same',
           strideW: options.int32(1),
           strideH: options.int32(2),
-          activation: ACTIVATIONS[options.int8(3)] ?? 'none',
-          dilationW: options.int32(4, 1),
-          dilationH: options.int32(5, 1),
-        },
-      };
-    }
-    if (code === BuiltinOperator.DEPTHWISE_CONV_2D) {
-      return {
-        ...base,
-        conv: {
-          padding: options.int8(0) === 1 ? 'valid' : 'same',
-          strideW: options.int32(1),
-          strideH: options.int32(2),
-          depthMultiplier: options.int32(3),
-          activation: ACTIVATIONS[options.int8(4)] ?? 'none',
-          dilationW: options.int32(5, 1),
-          dilationH: options.int32(6, 1),
+          ...(depthwise ? { depthMultiplier: options.int32(3) } : {}),
+          activation: ACTIVATIONS[options.int8(3 + shift)] ?? 'none',
+          dilationW: options.int32(4 + shift, 1),
+          dilationH: options.int32(5 + shift, 1),
         },
       };
     }
