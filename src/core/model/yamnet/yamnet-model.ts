@@ -109,6 +109,13 @@ export function createYamnetCryModel(file: string, options: { backend?: BackendN
     loading ??= load();
     return loading;
   };
+  // One set of work buffers for the model's lifetime (the live path calls analyze every second). Sharing them
+  // between overlapping calls is safe: each batch is filled and copied into a tensor with no await in between.
+  const patchSize = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
+  const frames = new Float32Array(
+    (YAMNET_PATCH_HOP_FRAMES * (BATCH - 1) + YAMNET_PATCH_FRAMES) * YAMNET_BANDS,
+  );
+  const patches = new Float32Array(BATCH * patchSize);
   return {
     async ensureLoaded() {
       return (await loaded()).info;
@@ -121,11 +128,6 @@ export function createYamnetCryModel(file: string, options: { backend?: BackendN
         samples.set(input);
       }
       const patchCount = Math.floor((samples.length - YAMNET_PATCH_SAMPLES) / YAMNET_PATCH_HOP_SAMPLES) + 1;
-      const patchSize = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
-      const frames = new Float32Array(
-        (YAMNET_PATCH_HOP_FRAMES * (BATCH - 1) + YAMNET_PATCH_FRAMES) * YAMNET_BANDS,
-      );
-      const patches = new Float32Array(BATCH * patchSize);
       const verdicts: CryVerdict[] = [];
       for (let first = 0; first < patchCount; first += BATCH) {
         const count = Math.min(BATCH, patchCount - first);
