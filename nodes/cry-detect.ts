@@ -9,6 +9,7 @@ import {
   createDetector,
   Detector,
   DetectionSettings,
+  EpisodeEvent,
   FALLBACK_DETECTION,
   OFF_THRESHOLD_RATIO,
   validateDetectionSettings,
@@ -29,6 +30,8 @@ interface CryDetectConfig extends NodeDef {
 }
 
 interface DetectMessage extends NodeMessageInFlow {
+  /** Live settings: from cry ha mqtt (Home Assistant's number and switch), a dashboard, or any flow. */
+  control?: unknown;
   cry?: {
     probability?: unknown;
     threshold?: unknown;
@@ -94,10 +97,70 @@ export = (RED: NodeAPI): void => {
     const problem = validateDetectionSettings(settingsFor(onThreshold ?? 0.5));
     if (problem) return reportConfigError(this, problem);
     const status = createStatusReporter(this);
-    const detectors = new Map<string, Detector>();
+    const detectors = new Map<string, { detector: Detector; lastTime: number }>();
+    /** Set live by msg.control: a threshold that replaces the configured/model one, and the pause switch. */
+    let liveThreshold: number | undefined;
+    let enabled = true;
     status.ok('quiet');
 
+    const eventMessage = (msg: DetectMessage, event: EpisodeEvent): NodeMessageInFlow =>
+      ({
+        _msgid: msg._msgid,
+        topic: msg.topic,
+        payload: event.kind,
+        event: { ...event, time: event.kind === 'start' ? event.startTime : event.endTime },
+        cry: msg.cry,
+      }) as NodeMessageInFlow;
+
+    const applyControl = (msg: DetectMessage, send: (m: (NodeMessageInFlow | null)[]) => void): string => {
+      const control = msg.control as { threshold?: unknown; enabled?: unknown } | null;
+      if (!control || typeof control !== 'object')
+        throw new Error(
+          `msg.control must be an object like {threshold: 0.4} or {enabled: false}, got ${describeValue(control)}`,
+        );
+      const { threshold, enabled: wanted } = control;
+      if (threshold === undefined && wanted === undefined)
+        throw new Error('msg.control has neither threshold nor enabled');
+      if (threshold !== undefined && !(typeof threshold === 'number' && threshold > 0 && threshold < 1))
+        throw new Error(
+          `msg.control.threshold must be a number between 0 and 1, got ${describeValue(threshold)}`,
+        );
+      if (wanted !== undefined && typeof wanted !== 'boolean')
+        throw new Error(`msg.control.enabled must be true or false, got ${describeValue(wanted)}`);
+      const said: string[] = [];
+      if (typeof threshold === 'number') {
+        liveThreshold = threshold;
+        for (const { detector } of detectors.values()) {
+          const { onThreshold: on, offThreshold: off } = detector.settings;
+          detector.retune(threshold, Math.min(threshold, (threshold * off) / on));
+        }
+        said.push(`threshold ${threshold.toFixed(2)}`);
+      }
+      if (typeof wanted === 'boolean' && wanted !== enabled) {
+        enabled = wanted;
+        if (!enabled) {
+          // Paused: an open episode ends now (lights off), windows keep flowing to the log.
+          for (const entry of detectors.values()) {
+            const event = entry.detector.interrupt(entry.lastTime);
+            if (event) send([eventMessage(msg, event), null]);
+          }
+        }
+        said.push(enabled ? 'detection on' : 'paused');
+      }
+      return said.join(', ') || 'unchanged';
+    };
+
     this.on('input', (msg: DetectMessage, send, done) => {
+      if (msg.control !== undefined) {
+        try {
+          const said = applyControl(msg, send);
+          if (enabled) status.ok(`quiet (${said})`);
+          else status.stopped(`paused: detection off (${said})`);
+          return done();
+        } catch (error) {
+          return failInput(status, done, error);
+        }
+      }
       const probability = verdictProbability(msg) ?? NaN;
       if (!(probability >= 0 && probability <= 1)) {
         return failInput(
@@ -116,35 +179,47 @@ export = (RED: NodeAPI): void => {
           : undefined;
       // One detector per source and model: a classifier that switches to YAMNet starts a detector on its windows.
       const key = `${source}\u0000${typeof msg.cry?.model === 'string' ? msg.cry.model : ''}`;
-      let detector = detectors.get(key);
-      if (!detector) {
+      let entry = detectors.get(key);
+      if (!entry) {
         const settings = settingsFor(modelThreshold, modelDefaults);
-        const invalid = validateDetectionSettings(settings);
+        const live =
+          liveThreshold === undefined
+            ? settings
+            : {
+                ...settings,
+                onThreshold: liveThreshold,
+                offThreshold: Math.min(
+                  liveThreshold,
+                  (liveThreshold * settings.offThreshold) / settings.onThreshold,
+                ),
+              };
+        const invalid = validateDetectionSettings(live);
         if (invalid) return failInput(status, done, new Error(invalid));
-        detector = createDetector(settings);
-        detectors.set(key, detector);
+        entry = { detector: createDetector(live), lastTime: 0 };
+        detectors.set(key, entry);
       }
+      const { detector } = entry;
       const parsedTime = typeof msg.cry?.windowStart === 'string' ? Date.parse(msg.cry.windowStart) : NaN;
       const time = Number.isFinite(parsedTime) ? parsedTime : Date.now();
-      const event = detector.push({ probability, time, source });
+      entry.lastTime = time;
+      // Paused: the window still goes on (to the log), but starts nothing.
+      const event = enabled ? detector.push({ probability, time, source }) : undefined;
       const { crying, sinceSeconds } = detector.state;
-      if (crying) status.crying(`crying for ${formatDuration(sinceSeconds)} (${probability.toFixed(2)})`);
+      if (!enabled) status.stopped(`paused: detection off (${probability.toFixed(2)})`);
+      else if (crying)
+        status.crying(`crying for ${formatDuration(sinceSeconds)} (${probability.toFixed(2)})`);
       else
         status.ok(
           `quiet${sinceSeconds > 0 ? ` for ${formatDuration(sinceSeconds)}` : ''} (${probability.toFixed(2)})`,
         );
       const passed = msg as DetectMessage & Record<string, unknown>;
       passed.crying = crying;
-      const eventMsg = event
-        ? {
-            _msgid: msg._msgid,
-            topic: msg.topic,
-            payload: event.kind,
-            event: { ...event, time: event.kind === 'start' ? event.startTime : event.endTime },
-            cry: msg.cry,
-          }
-        : null;
-      send([eventMsg as NodeMessageInFlow | null, passed]);
+      passed.detection = {
+        onThreshold: detector.settings.onThreshold,
+        offThreshold: detector.settings.offThreshold,
+        enabled,
+      };
+      send([event ? eventMessage(msg, event) : null, passed]);
       done();
     });
     this.on('close', (_removed: boolean, done: () => void) => {

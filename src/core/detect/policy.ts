@@ -66,6 +66,17 @@ export interface DetectionState {
 export interface Detector {
   push(verdict: WindowVerdict): EpisodeEvent | undefined;
   readonly state: DetectionState;
+  readonly settings: DetectionSettings;
+  /**
+   * New start/stop thresholds from now on (a sensitivity set live from Home Assistant or a calibration); an open
+   * episode stays open and is judged by the new stop threshold.
+   */
+  retune(onThreshold: number, offThreshold: number): void;
+  /**
+   * Ends an open episode now (detection paused: a parent walked in, a switch was turned off) and forgets the recent
+   * windows, so that resuming needs fresh evidence. Returns the stop event, if an episode was open.
+   */
+  interrupt(time: number): EpisodeEvent | undefined;
 }
 
 /** Checks settings; returns a problem description or undefined. */
@@ -91,7 +102,8 @@ export function validateDetectionSettings(s: DetectionSettings): string | undefi
 }
 
 /** Creates a detector. */
-export function createDetector(settings: DetectionSettings): Detector {
+export function createDetector(initial: DetectionSettings): Detector {
+  let settings = initial;
   let recent: boolean[] = [];
   let crying = false;
   let episode:
@@ -109,7 +121,42 @@ export function createDetector(settings: DetectionSettings): Detector {
   let lastStop = -Infinity;
   let lastTime = 0;
   const iso = (ms: number) => new Date(ms).toISOString();
+  const stop = (time: number): EpisodeEvent | undefined => {
+    if (!episode) return undefined;
+    const event: EpisodeEvent = {
+      kind: 'stop',
+      startTime: iso(episode.start),
+      endTime: iso(time),
+      durationSeconds: (time - episode.start) / 1000,
+      peakProbability: episode.peak,
+      meanProbability: episode.sum / episode.count,
+      windows: episode.count,
+      source: episode.source,
+    };
+    crying = false;
+    stateSince = time;
+    lastStop = time;
+    episode = undefined;
+    recent = [];
+    return event;
+  };
   return {
+    get settings() {
+      return settings;
+    },
+    retune(onThreshold, offThreshold) {
+      const next = { ...settings, onThreshold, offThreshold };
+      const problem = validateDetectionSettings(next);
+      if (problem) throw new Error(problem);
+      settings = next;
+    },
+    interrupt(time) {
+      const event = crying ? stop(Math.max(time, episode?.start ?? time)) : undefined;
+      recent = [];
+      if (!event) stateSince = time;
+      lastTime = time;
+      return event;
+    },
     get state() {
       return {
         crying,
@@ -157,24 +204,7 @@ export function createDetector(settings: DetectionSettings): Detector {
       const duration = (time - episode.start) / 1000;
       const ended =
         episode.quietRun >= settings.offCount || (time - episode.lastLoud) / 1000 >= settings.offSeconds;
-      if (ended && duration >= settings.minDurationSeconds) {
-        const event: EpisodeEvent = {
-          kind: 'stop',
-          startTime: iso(episode.start),
-          endTime: iso(time),
-          durationSeconds: duration,
-          peakProbability: episode.peak,
-          meanProbability: episode.sum / episode.count,
-          windows: episode.count,
-          source: episode.source,
-        };
-        crying = false;
-        stateSince = time;
-        lastStop = time;
-        episode = undefined;
-        recent = [];
-        return event;
-      }
+      if (ended && duration >= settings.minDurationSeconds) return stop(time);
       return undefined;
     },
   };
