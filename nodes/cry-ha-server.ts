@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { createHaClient, HaClient, supervisorSettings, websocketUrl } from '../src/core/ha/client';
 import { errorMessage } from '../src/node-red/status';
+import { redactUrl } from '../src/core/ha/connection-errors';
 
 interface CryHaServerConfig extends NodeDef {
   baseUrl?: string;
@@ -67,11 +68,14 @@ export = (RED: NodeAPI): void => {
           : { policy: 'queue', maxItems: queueSize, maxAgeMs: queueMaxAge * 1000 },
     });
     this.client = client;
+    const shownUrl = redactUrl(baseUrl);
     client.onState((state, detail) => {
       if (state === 'auth failed')
-        this.error(`Home Assistant at ${baseUrl}: authentication failed (check the long-lived access token)`);
-      else if (state === 'connected') this.log(`connected to Home Assistant ${detail} at ${baseUrl}`);
-      else if (state === 'disconnected' && detail) this.warn(`Home Assistant at ${baseUrl}: ${detail}`);
+        this.error(
+          `Home Assistant at ${shownUrl}: authentication failed (check the long-lived access token)`,
+        );
+      else if (state === 'connected') this.log(`connected to Home Assistant ${detail} at ${shownUrl}`);
+      else if (state === 'disconnected' && detail) this.warn(`Home Assistant at ${shownUrl}: ${detail}`);
     });
     client.start();
     this.on('close', (_removed: boolean, done: () => void) => {

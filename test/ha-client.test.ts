@@ -95,7 +95,105 @@ describe('Home Assistant client against a loopback server speaking the HA websoc
     const attempts = server.authAttempts;
     await new Promise((resolve) => setTimeout(resolve, 3000));
     assert.strictEqual(server.authAttempts, attempts, 'no further auth attempts');
-    await assert.rejects(client.callService('light', 'turn_on'), /not connected/);
+    await assert.rejects(client.callService('light', 'turn_on'), /authentication failed/);
+  });
+
+  it('with a wrong token and the queue policy, nothing queues: every call fails at once with "authentication failed"', async () => {
+    client = createHaClient({
+      baseUrl: server.url,
+      token: 'wrong',
+      offline: { policy: 'queue', maxItems: 2, maxAgeMs: 30000 },
+    });
+    client.start();
+    await waitForState(client, 'auth failed');
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => client?.callService('light', 'turn_on') ?? Promise.resolve()),
+    );
+    assert.deepStrictEqual(
+      results.map((r) => (r.status === 'rejected' ? String((r.reason as Error).message) : 'fulfilled')),
+      Array.from(
+        { length: 5 },
+        () => 'Home Assistant authentication failed: check the access token (nothing is queued)',
+      ),
+    );
+    assert.strictEqual(client.state, 'auth failed');
+  });
+
+  it('says what Home Assistant said: its error message and code, not [object Object]', async () => {
+    client = createHaClient({ baseUrl: server.url, token: server.token, offline: { policy: 'drop' } });
+    client.start();
+    await waitForState(client, 'connected');
+    await assert.rejects(client.callService('nope', 'nope'), (error: Error) => {
+      assert.ok(error instanceof Error);
+      assert.doesNotMatch(error.message, /object Object/);
+      assert.match(error.message, /^nope\.nope: Home Assistant says: .*not found.* \(\w+\)$/);
+      return true;
+    });
+  });
+
+  it('names the cause of a failed connection: refused, DNS, an HTTP answer, a URL ending in /api', async () => {
+    assert.throws(() => websocketUrl('http://ha.local:8123/api'), /must not end in \/api/);
+    assert.throws(() => websocketUrl('http://ha.local:8123/api/'), /must not end in \/api/);
+    const causes: string[] = [];
+    for (const baseUrl of [
+      'http://127.0.0.1:9',
+      'http://no-such-host.invalid:8123',
+      `${server.url}/somewhere`,
+    ]) {
+      const probe = createHaClient({ baseUrl, token: 'x', offline: { policy: 'drop' } });
+      const detail = new Promise<string>((resolve) =>
+        probe.onState((state, text) => {
+          if (state === 'disconnected' && text) resolve(text);
+        }),
+      );
+      probe.start();
+      causes.push(await detail);
+      await probe.close();
+    }
+    assert.match(causes[0], /connection refused by 127\.0\.0\.1:9/);
+    assert.match(causes[1], /cannot resolve no-such-host\.invalid \(DNS\)/);
+    assert.match(causes[2], /answered HTTP 400 Bad Request to \/somewhere\/api\/websocket/);
+  });
+
+  it('while disconnected, state writes coalesce per entity and never push out service calls or events', async () => {
+    client = createHaClient({
+      baseUrl: server.url,
+      token: server.token,
+      offline: { policy: 'queue', maxItems: 3, maxAgeMs: 60000 },
+    });
+    client.start();
+    await waitForState(client, 'connected');
+    const disconnected = waitForState(client, 'disconnected');
+    await server.stop();
+    await disconnected;
+    const before = server.commands.length;
+    const calls = [
+      client.callService('light', 'turn_on', {}, { entity_id: 'light.nursery' }),
+      client.fireEvent('cry_baby_started', { time: '2026-12-01T02:00:00.000Z' }),
+    ];
+    // A crying baby writes the probability about once a second: 50 writes over a long outage.
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      client?.setState('sensor.nursery_cry_probability', String(i), {}),
+    );
+    calls.push(client.fireEvent('cry_baby_stopped', { time: '2026-12-01T02:00:30.000Z' }));
+    const reconnected = waitForState(client, 'connected', 20000);
+    await server.restart();
+    await reconnected;
+    await Promise.all([...calls, ...writes]);
+    const sent = server.commands
+      .slice(before)
+      .filter((c) => c.type === 'call_service' || c.type === 'fire_event');
+    assert.deepStrictEqual(
+      sent.map((c) => (c.type === 'fire_event' ? c.event_type : `${String(c.domain)}.${String(c.service)}`)),
+      ['light.turn_on', 'cry_baby_started', 'cry_baby_stopped'],
+    );
+    assert.strictEqual((sent[1].event_data as { time: string }).time, '2026-12-01T02:00:00.000Z');
+    assert.strictEqual(server.states.get('sensor.nursery_cry_probability')?.state, '49');
+    assert.strictEqual(
+      server.stateWrites.filter((w) => w.entityId === 'sensor.nursery_cry_probability').length,
+      1,
+      'one write: the latest value',
+    );
   });
 
   it('reconnects after a server restart and delivers calls queued meanwhile', async () => {
@@ -131,7 +229,7 @@ describe('Home Assistant client against a loopback server speaking the HA websoc
     const first = client.fireEvent('a', {});
     const second = client.fireEvent('b', {});
     const third = client.fireEvent('c', {});
-    await assert.rejects(first, /queue full \(2\)/);
+    await assert.rejects(first, /queue full \(2 calls\)/);
     await client.close();
     await assert.rejects(second, /closed/);
     await assert.rejects(third, /closed/);

@@ -8,10 +8,13 @@ import {
   createConnection,
   Connection,
   ERR_CANNOT_CONNECT,
+  ERR_CONNECTION_LOST,
   ERR_INVALID_AUTH,
   HaWebSocket,
   callService as haCallService,
 } from 'home-assistant-js-websocket';
+import { redactCredentials } from '../describe';
+import { describeConnectionError } from './connection-errors';
 
 /** How to reach Home Assistant. */
 export interface HaServerSettings {
@@ -70,17 +73,57 @@ export function websocketUrl(baseUrl: string): string {
   const url = new URL(baseUrl);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error(`Home Assistant URL must start with http:// or https://, got ${baseUrl}`);
+  if (/\/api(\/websocket)?\/*$/.test(url.pathname))
+    throw new Error(
+      `the Home Assistant URL must not end in /api: use the address you open Home Assistant at, e.g. ${url.origin}`,
+    );
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/websocket`;
   return url.toString();
 }
 
+/** A socket failure with its cause, as openSocket rejects with it. */
+class ConnectFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectFailure';
+  }
+}
+
 function describeError(error: unknown): string {
   if (error === ERR_INVALID_AUTH) return 'authentication failed: check the access token';
   if (error === ERR_CANNOT_CONNECT) return 'cannot connect';
-  if (error && typeof error === 'object' && 'message' in error)
-    return String((error as { message: unknown }).message);
+  return haErrorText(error);
+}
+
+/**
+ * Home Assistant's own error ({code, message} from the websocket API) as text: "Service light.turn_onn not found
+ * (service_not_found)" instead of "[object Object]".
+ */
+export function haErrorText(error: unknown): string {
+  if (error instanceof Error) return redactCredentials(error.message);
+  if (error && typeof error === 'object') {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof message === 'string' || typeof code === 'string' || typeof code === 'number')
+      return `${typeof message === 'string' ? message : 'error'}${code !== undefined ? ` (${String(code)})` : ''}`;
+    try {
+      return JSON.stringify(error).slice(0, 200);
+    } catch {
+      return 'unknown error';
+    }
+  }
   return String(error);
+}
+
+/** Runs a call and turns Home Assistant's error objects into Errors with its code and message. */
+async function withHaErrors<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Error) throw error;
+    if (error === ERR_CONNECTION_LOST) throw new Error(`${what}: the connection to Home Assistant was lost`);
+    throw new Error(`${what}: Home Assistant says: ${haErrorText(error)}`);
+  }
 }
 
 /** Opens and authenticates a websocket the way home-assistant-js-websocket expects of createSocket. */
@@ -100,13 +143,19 @@ function openSocket(url: string, token: string, timeoutMs: number): Promise<HaWe
         reject(error);
       } else resolve(socket as unknown as HaWebSocket);
     };
-    const timer = setTimeout(() => finish(ERR_CANNOT_CONNECT), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new ConnectFailure(`no answer from ${new URL(url).host} within ${Math.round(timeoutMs / 1000)} s`),
+        ),
+      timeoutMs,
+    );
     const onMessage = (data: WebSocket.RawData) => {
       let message: { type?: string; ha_version?: string };
       try {
         message = JSON.parse(data.toString()) as typeof message;
       } catch {
-        return finish(ERR_CANNOT_CONNECT);
+        return finish(new ConnectFailure(`${url} does not speak Home Assistant's websocket API`));
       }
       if (message.type === 'auth_required')
         socket.send(JSON.stringify({ type: 'auth', access_token: token }));
@@ -117,8 +166,16 @@ function openSocket(url: string, token: string, timeoutMs: number): Promise<HaWe
       }
     };
     socket.on('message', onMessage);
-    socket.on('error', () => finish(ERR_CANNOT_CONNECT));
-    socket.on('close', () => finish(ERR_CANNOT_CONNECT));
+    // An HTTP answer instead of a websocket: say which (404 for a wrong path, 502 from a proxy...).
+    socket.on('unexpected-response', (_request, response) =>
+      finish(
+        new ConnectFailure(
+          `${new URL(url).host} answered HTTP ${response.statusCode}${response.statusMessage ? ` ${response.statusMessage}` : ''} to ${new URL(url).pathname}: is this Home Assistant's address?`,
+        ),
+      ),
+    );
+    socket.on('error', (error) => finish(new ConnectFailure(describeConnectionError(error, url))));
+    socket.on('close', () => finish(new ConnectFailure(`${new URL(url).host} closed the connection`)));
   });
 }
 
@@ -142,16 +199,28 @@ export function createHaClient(settings: HaServerSettings): HaClient {
   let retryTimer: NodeJS.Timeout | undefined;
   let keepalive: NodeJS.Timeout | undefined;
   let attempts = 0;
-  const queue: QueuedCall[] = [];
+  /**
+   * While disconnected: service calls and events in order (bounded, oldest dropped first, never by a state
+   * write), and entity states coalesced to the latest per entity (sent after the calls; a state is current
+   * however old the outage).
+   */
+  const calls: QueuedCall[] = [];
+  const states = new Map<string, QueuedCall>();
 
   const setState = (next: HaConnectionState, detail = '') => {
     state = next;
     for (const listener of listeners) listener(next, detail);
   };
 
+  const rejectAll = (message: string) => {
+    for (const call of calls.splice(0)) call.reject(new Error(message));
+    for (const call of states.values()) call.reject(new Error(message));
+    states.clear();
+  };
+
   const flush = () => {
     const now = Date.now();
-    for (const call of queue.splice(0)) {
+    for (const call of calls.splice(0)) {
       if (settings.offline.policy === 'queue' && now - call.at > settings.offline.maxAgeMs) {
         call.reject(
           new Error(
@@ -160,11 +229,21 @@ export function createHaClient(settings: HaServerSettings): HaClient {
         );
       } else call.run().then(call.resolve, call.reject);
     }
+    for (const call of states.values()) call.run().then(call.resolve, call.reject);
+    states.clear();
   };
 
-  const whenConnected = <T>(run: () => Promise<T>): Promise<T> => {
-    if (state === 'connected' && connection) return run();
+  /** Runs now, or queues as the offline policy says; `entityId` marks a state write (coalesced per entity). */
+  const whenConnected = <T>(what: string, run: () => Promise<T>, entityId?: string): Promise<T> => {
+    const guarded = () => withHaErrors(what, run);
+    if (state === 'connected' && connection) return guarded();
     if (closed) return Promise.reject(new Error('Home Assistant connection is closed'));
+    if (state === 'auth failed')
+      return Promise.reject(
+        new HaOfflineError(
+          'Home Assistant authentication failed: check the access token (nothing is queued)',
+        ),
+      );
     if (settings.offline.policy === 'drop') {
       return Promise.reject(
         new HaOfflineError(`Home Assistant is not connected (${state}); message dropped`),
@@ -172,12 +251,20 @@ export function createHaClient(settings: HaServerSettings): HaClient {
     }
     const { maxItems } = settings.offline;
     return new Promise<T>((resolve, reject) => {
-      queue.push({ at: Date.now(), run, resolve: resolve as (v: unknown) => void, reject });
-      while (queue.length > maxItems)
-        queue
+      const call = { at: Date.now(), run: guarded, resolve: resolve as (v: unknown) => void, reject };
+      if (entityId !== undefined) {
+        // A newer state replaces the queued one: the older write is superseded, not failed.
+        states.get(entityId)?.resolve({ superseded: true });
+        states.delete(entityId);
+        states.set(entityId, call);
+        return;
+      }
+      calls.push(call);
+      while (calls.length > maxItems)
+        calls
           .shift()
           ?.reject(
-            new Error(`Home Assistant is not connected; queue full (${maxItems}), oldest call dropped`),
+            new Error(`Home Assistant is not connected; queue full (${maxItems} calls), oldest call dropped`),
           );
     });
   };
@@ -224,7 +311,7 @@ export function createHaClient(settings: HaServerSettings): HaClient {
     } catch (error) {
       if (error === ERR_INVALID_AUTH) {
         setState('auth failed', describeError(error));
-        for (const call of queue.splice(0)) call.reject(new Error('Home Assistant authentication failed'));
+        rejectAll('Home Assistant authentication failed: check the access token');
         return;
       }
       setState('disconnected', describeError(error));
@@ -260,7 +347,7 @@ export function createHaClient(settings: HaServerSettings): HaClient {
       if (keepalive) clearInterval(keepalive);
       retryTimer = undefined;
       keepalive = undefined;
-      for (const call of queue.splice(0)) call.reject(new Error('Home Assistant connection closed'));
+      rejectAll('Home Assistant connection closed');
       const conn = connection;
       connection = undefined;
       if (conn) {
@@ -287,13 +374,13 @@ export function createHaClient(settings: HaServerSettings): HaClient {
       return () => listeners.delete(listener);
     },
     callService(domain, service, data, target, returnResponse) {
-      return whenConnected(() => {
+      return whenConnected(`${domain}.${service}`, () => {
         if (!connection) throw new Error('not connected');
         return haCallService(connection, domain, service, data, target as never, returnResponse);
       });
     },
     fireEvent(eventType, eventData) {
-      return whenConnected(() => {
+      return whenConnected(`event ${eventType}`, () => {
         if (!connection) throw new Error('not connected');
         return connection.sendMessagePromise({
           type: 'fire_event',
@@ -305,17 +392,23 @@ export function createHaClient(settings: HaServerSettings): HaClient {
     async setState(entityId, entityState, attributes) {
       if (!/^[a-z_]+\.[a-z0-9_]+$/.test(entityId))
         throw new Error(`invalid entity id "${entityId}": expected domain.object_id in lower case`);
-      return whenConnected(async () => {
-        const response = await fetch(`${restBase}/api/states/${entityId}`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${settings.token}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ state: entityState, attributes }),
-        });
-        if (response.status === 401) throw new Error('Home Assistant refused the token (401)');
-        if (!response.ok)
-          throw new Error(`Home Assistant answered ${response.status} to POST /api/states/${entityId}`);
-        return response.json();
-      });
+      return whenConnected(
+        `state of ${entityId}`,
+        async () => {
+          const response = await fetch(`${restBase}/api/states/${entityId}`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${settings.token}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify({ state: entityState, attributes }),
+          }).catch((error: unknown) => {
+            throw new Error(describeConnectionError(error, restBase));
+          });
+          if (response.status === 401) throw new Error('Home Assistant refused the token (401)');
+          if (!response.ok)
+            throw new Error(`Home Assistant answered ${response.status} to POST /api/states/${entityId}`);
+          return response.json();
+        },
+        entityId,
+      );
     },
   };
 }
