@@ -20,6 +20,7 @@ import {
   RealHa,
   recordMqtt,
   restartHa,
+  startProxy,
 } from './real-ha';
 
 const NODES = [brokerNode, mqttNode, detectNode];
@@ -291,5 +292,58 @@ describe('cry ha mqtt in a real Home Assistant (MQTT discovery)', function () {
           /cry_baby|nursery/.test(line),
       );
     assert.deepStrictEqual(discoveryErrors, []);
+  });
+
+  it('a 25 s broker outage: unavailable by the last will, then the episode events in order with their own times', async function () {
+    this.timeout(200000);
+    const proxy = await startProxy(ha.mqtt_host, ha.mqtt_port);
+    const socket = await haSocket(ha);
+    const episodes: { event_type: unknown; time: unknown }[] = [] as { event_type: unknown; time: unknown }[];
+    await socket.subscribe('state_changed', (event) => {
+      const data = event.data as { entity_id: string; new_state?: { attributes: Record<string, unknown> } };
+      if (data.entity_id === 'event.playroom_cry_episode' && data.new_state?.attributes.event_type)
+        episodes.push({
+          event_type: data.new_state.attributes.event_type,
+          time: data.new_state.attributes.time,
+        });
+    });
+    try {
+      const playroom = flow().map((node) =>
+        node.id === 'broker'
+          ? { ...node, brokerUrl: `mqtt://127.0.0.1:${proxy.port}` }
+          : node.id === 'mqtt'
+            ? { ...node, room: 'Playroom' }
+            : node,
+      );
+      await loadFlow(NODES, playroom);
+      await nextStatus(helper.getNode('mqtt'), 'green');
+      const detect = helper.getNode('detect');
+      detect.receive(windowMsg(0.1) as never);
+      await eventually('playroom entities', async () =>
+        (await haState(ha, 'binary_sensor.playroom_cry'))?.state === 'off' ? true : undefined,
+      );
+      // The socket dies without a DISCONNECT, as when Node-RED's host crashes: the broker sends the last will.
+      proxy.cut();
+      await eventually('unavailable by the last will', async () =>
+        (await haState(ha, 'binary_sensor.playroom_cry'))?.state === 'unavailable' ? true : undefined,
+      );
+      const outageStart = Date.now();
+      const startTime = new Date(clock + 2000).toISOString();
+      for (const p of [0.9, 0.9, 0.9, 0.05, 0.05, 0.05, 0.05]) detect.receive(windowMsg(p) as never);
+      await new Promise((resolve) => setTimeout(resolve, 25000 - (Date.now() - outageStart)));
+      assert.strictEqual(episodes.length, 0, 'nothing reached Home Assistant during the outage');
+      proxy.restore();
+      await eventually('both episode events', async () => (episodes.length >= 2 ? true : undefined), 60000);
+      assert.deepStrictEqual(
+        episodes.map((e) => e.event_type),
+        ['started', 'stopped'],
+      );
+      assert.strictEqual(episodes[0].time, startTime);
+      assert.strictEqual((await haState(ha, 'binary_sensor.playroom_cry'))?.state, 'off');
+    } finally {
+      socket.close();
+      await helper.unload();
+      await proxy.close();
+    }
   });
 });

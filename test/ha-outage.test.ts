@@ -5,14 +5,13 @@
  * cry_baby_started, cry_baby_stopped and light.turn_off, in that order, with the episode's own times.
  */
 import * as assert from 'assert';
-import * as net from 'net';
 import serverNode from '../nodes/cry-ha-server';
 import actionNode from '../nodes/cry-ha-action';
 import eventNode from '../nodes/cry-ha-event';
 import stateNode from '../nodes/cry-ha-state';
 import detectNode from '../nodes/cry-detect';
 import { helper, loadFlow, nextStatus } from './node-helper';
-import { eventually, haSocket, HaSocket, haState, realHa, RealHa } from './real-ha';
+import { eventually, haSocket, HaSocket, haState, realHa, RealHa, startProxy, TcpProxy } from './real-ha';
 import { projectRoot } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,58 +19,17 @@ const switchNode = require(
   require.resolve('@node-red/nodes/core/function/10-switch.js', { paths: [projectRoot()] }),
 ) as unknown;
 
-/** A TCP proxy to Home Assistant that can be cut (refuse and drop everything) and restored. */
-async function startProxy(
-  target: URL,
-): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
-  const live = new Set<net.Socket>();
-  let down = false;
-  const server = net.createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(target.port), target.hostname);
-    live.add(client).add(upstream);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      live.delete(client);
-      live.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    cut() {
-      down = true;
-      for (const socket of live) socket.destroy();
-    },
-    restore() {
-      down = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of live) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('the alarm survives a 25 s Home Assistant outage during a cry (real Home Assistant)', function () {
   this.timeout(240000);
   let ha: RealHa;
   let socket: HaSocket;
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let proxy: TcpProxy;
   before(async function () {
     this.timeout(600000);
     ha = await realHa();
     socket = await haSocket(ha);
-    proxy = await startProxy(new URL(ha.ha_url));
+    const { hostname, port } = new URL(ha.ha_url);
+    proxy = await startProxy(hostname, Number(port));
   });
   after(async () => {
     await helper.unload();

@@ -4,6 +4,7 @@
  * small clients for Home Assistant's REST and websocket APIs and a recording MQTT client, for assertions.
  */
 import { execFile } from 'child_process';
+import * as net from 'net';
 import * as path from 'path';
 import WebSocket from 'ws';
 import mqtt, { MqttClient } from 'mqtt';
@@ -188,4 +189,54 @@ export function recordMqtt(ha: RealHa, filter = '#'): Promise<MqttRecorder> {
       ),
     );
   });
+}
+
+/** A loopback TCP proxy that can be cut (refuses and drops every connection) and restored: an outage on demand. */
+export interface TcpProxy {
+  readonly port: number;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startProxy(host: string, targetPort: number): Promise<TcpProxy> {
+  const live = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, host);
+    live.add(client).add(upstream);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      live.delete(client);
+      live.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    cut() {
+      down = true;
+      for (const socket of live) socket.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of live) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
