@@ -6,6 +6,11 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as path from 'path';
+import cryFileNode from '../nodes/cry-file';
+import classifierNode from '../nodes/cry-classifier';
+import { readWav, writeWav } from '../src/core/audio/wav';
+import { sharedDir, tempDir } from './fixtures';
 import brokerNode from '../nodes/cry-mqtt-broker';
 import mqttNode from '../nodes/cry-ha-mqtt';
 import detectNode from '../nodes/cry-detect';
@@ -344,6 +349,74 @@ describe('cry ha mqtt in a real Home Assistant (MQTT discovery)', function () {
       socket.close();
       await helper.unload();
       await proxy.close();
+    }
+  });
+
+  it('a replayed cry through cry file, YAMNet and cry detect turns the sensor on (and the light, by automation) and off', async function () {
+    this.timeout(200000);
+    await haRest(ha, 'POST', 'services/light/turn_off', { entity_id: 'light.nursery' });
+    await eventually('light off', async () =>
+      (await haState(ha, 'light.nursery'))?.state === 'off' ? true : undefined,
+    );
+    // An ESC-50 crying-baby clip (unseen by YAMNet) twice, then 16 s of room quiet so that the episode ends.
+    const clip = readWav(
+      fs.readFileSync(path.join(sharedDir(), 'fixtures', 'yamnet', 'audio', '4-59579-A-20.wav')),
+    ).samples;
+    const dir = tempDir('cry-mqtt-replay-');
+    const audio = new Float32Array(clip.length * 2 + 16 * 16000);
+    audio.set(clip, 0);
+    audio.set(clip, clip.length);
+    for (let i = clip.length * 2; i < audio.length; i++) audio[i] = 0.0005 * Math.sin(i * 0.37);
+    fs.writeFileSync(path.join(dir, 'night.wav'), writeWav(audio, 16000));
+    const seen: string[] = [];
+    const socket = await haSocket(ha);
+    await socket.subscribe('state_changed', (event) => {
+      const data = event.data as { entity_id: string; new_state?: { state: string } };
+      if (['binary_sensor.nursery_cry', 'light.nursery'].includes(data.entity_id) && data.new_state)
+        seen.push(`${data.entity_id}=${data.new_state.state}`);
+    });
+    try {
+      await loadFlow(
+        [...NODES, cryFileNode, classifierNode],
+        [
+          { id: 'broker', type: 'cry-mqtt-broker', brokerUrl: `mqtt://${ha.mqtt_host}:${ha.mqtt_port}` },
+          { id: 'mqtt', type: 'cry-ha-mqtt', broker: 'broker', room: 'Nursery', wires: [['detect']] },
+          { id: 'file', type: 'cry-file', path: dir, mode: 'fast', hop: 1, wires: [['classifier'], []] },
+          {
+            id: 'classifier',
+            type: 'cry-classifier',
+            model: 'yamnet',
+            yamnetFile: path.join(sharedDir(), 'models', 'yamnet', 'yamnet-classification.tflite'),
+            wires: [['detect']],
+          },
+          { id: 'detect', type: 'cry-detect', wires: [['mqtt', 'events'], ['mqtt']] },
+          { id: 'events', type: 'helper' },
+        ],
+      );
+      const kinds: string[] = [];
+      events(helper.getNode('events')).on('input', (m: { payload: string }) => kinds.push(m.payload));
+      helper.getNode('file').receive({ payload: 'go' } as never);
+      await eventually(
+        'start and stop from the replay',
+        async () => (kinds.length >= 2 ? true : undefined),
+        120000,
+      );
+      assert.deepStrictEqual(kinds, ['start', 'stop']);
+      await eventually('sensor on, light on, sensor off', async () =>
+        ['binary_sensor.nursery_cry=on', 'light.nursery=on', 'binary_sensor.nursery_cry=off'].every((s) =>
+          seen.includes(s),
+        )
+          ? true
+          : undefined,
+      );
+      assert.ok(
+        seen.indexOf('binary_sensor.nursery_cry=on') < seen.lastIndexOf('binary_sensor.nursery_cry=off'),
+        seen.join(', '),
+      );
+    } finally {
+      socket.close();
+      await helper.unload();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
