@@ -42,6 +42,11 @@ export = (RED: NodeAPI): void => {
     const intervalSeconds = Number(config.interval ?? 5);
     const deltaPercent = Number(config.delta ?? 2);
     if (!broker) return reportConfigError(this, 'no MQTT broker selected');
+    if (broker.notConfigured) {
+      createStatusReporter(this).stopped('not configured: set the broker URL in the broker node');
+      this.on('input', (_msg: unknown, _send: unknown, done: () => void) => done());
+      return;
+    }
     if (!broker.settings)
       return reportConfigError(this, `MQTT broker: ${broker.problem ?? 'not configured'}`);
     if (!slugify(room)) return reportConfigError(this, `room name "${room}" needs letters or digits`);

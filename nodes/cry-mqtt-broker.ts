@@ -20,13 +20,20 @@ interface Credentials {
 
 export = (RED: NodeAPI): void => {
   function CryMqttBrokerNode(
-    this: Node<Credentials> & { settings?: MqttBrokerNode['settings']; problem?: string },
+    this: Node<Credentials> & { settings?: MqttBrokerNode['settings']; problem?: string; notConfigured?: boolean },
     config: CryMqttBrokerConfig,
   ): void {
     RED.nodes.createNode(this, config);
     const brokerUrl = (config.brokerUrl ?? '').trim();
     const discoveryPrefix = (config.discoveryPrefix ?? '').trim() || 'homeassistant';
     const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+    if (!brokerUrl && !text(this.credentials?.username) && !text(this.credentials?.password)) {
+      // As imported from the examples: not set up yet. cry ha mqtt shows a grey ring and lets messages pass.
+      this.notConfigured = true;
+      this.problem = 'MQTT is not configured';
+      this.log('MQTT broker is not configured (no URL): the cry ha mqtt nodes stay idle');
+      return;
+    }
     if (!brokerUrl) this.problem = 'no broker URL set (e.g. mqtt://homeassistant.local:1883)';
     else {
       this.problem = validateTopic(discoveryPrefix);

@@ -68,6 +68,7 @@ describe('the editor in headless Chromium', function () {
       'cry-ha-action',
       'cry-ha-event',
       'cry-ha-state',
+      'cry-ha-mqtt',
     ]) {
       assert.strictEqual(
         await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count(),

@@ -13,6 +13,8 @@ import haServerNode from '../nodes/cry-ha-server';
 import haActionNode from '../nodes/cry-ha-action';
 import haEventNode from '../nodes/cry-ha-event';
 import haStateNode from '../nodes/cry-ha-state';
+import brokerNode from '../nodes/cry-mqtt-broker';
+import haMqttNode from '../nodes/cry-ha-mqtt';
 import { createRandomSource } from '../src/core/model/random';
 import { collectMessages, events, helper, loadFlow } from './node-helper';
 import { tempDir } from './fixtures';
@@ -82,6 +84,8 @@ describe('fuzz: 1,000 hostile messages per node', function () {
     name: string;
     node: typeof cryMelNode | (typeof cryMelNode)[];
     config: () => Record<string, unknown>;
+    /** Config nodes the node under test needs (default: an unconfigured Home Assistant server for HA nodes). */
+    extra?: Record<string, unknown>[];
   }[] = [
     { name: 'cry-mel', node: cryMelNode, config: () => ({}) },
     {
@@ -115,13 +119,24 @@ describe('fuzz: 1,000 hostile messages per node', function () {
       node: [haServerNode, haStateNode],
       config: () => ({ server: 'srv', name: 'nursery' }),
     },
+    {
+      // A broker that refuses: the device exists and takes every message, nothing is connected.
+      name: 'cry-ha-mqtt',
+      node: [brokerNode, haMqttNode],
+      config: () => ({ broker: 'brk', room: 'Fuzz room' }),
+      extra: [{ id: 'brk', type: 'cry-mqtt-broker', brokerUrl: 'mqtt://127.0.0.1:9' }],
+    },
   ];
   for (const target of targets) {
     it(`${target.name}: exactly one done per message, short errors, bounded memory`, async () => {
       await loadFlow(Array.isArray(target.node) ? target.node : [target.node], [
         { id: 'tab', type: 'tab' },
         // Home Assistant as imported from the examples: no URL, no token.
-        ...(Array.isArray(target.node) ? [{ id: 'srv', type: 'cry-ha-server', baseUrl: '' }] : []),
+        ...(target.extra
+          ? target.extra
+          : Array.isArray(target.node)
+            ? [{ id: 'srv', type: 'cry-ha-server', baseUrl: '' }]
+            : []),
         { id: 'under', z: 'tab', type: target.name, ...target.config(), wires: [[], []] },
         { id: 'ok', z: 'tab', type: 'complete', scope: ['under'], uncaught: false, wires: [['okOut']] },
         { id: 'failed', z: 'tab', type: 'catch', scope: ['under'], uncaught: false, wires: [['errOut']] },

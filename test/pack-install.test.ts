@@ -18,6 +18,8 @@ const TYPES = [
   'cry-ha-action',
   'cry-ha-event',
   'cry-ha-state',
+  'cry-mqtt-broker',
+  'cry-ha-mqtt',
   'cry-detect',
   'cry-log',
 ];

@@ -10,4 +10,6 @@ export interface MqttBrokerNode extends Node {
     readonly discoveryPrefix: string;
   };
   readonly problem?: string;
+  /** True when no URL and no login are set: MQTT is simply not set up (yet), which is no error. */
+  readonly notConfigured?: boolean;
 }
