@@ -1,15 +1,21 @@
 /**
  * cry-log: appends every verdict to a CSV (timestamp,audio_file,probability,model,source — the original
  * program's columns plus two) and saves the audio of each window or each crying episode as WAV, with retention
- * limits. A write error (disk full, unwritable folder) is reported and the flow keeps running.
+ * limits. A write error (disk full, unwritable folder) is reported and the flow keeps running. In episode mode each
+ * finished episode's clip gets a spectrogram PNG beside it and is announced on the second output; with sharing on,
+ * both are served at `<httpNodeRoot>cry-baby/clip/<token>/<name>` (a random 128-bit token per clip, for a limited
+ * time) for a phone notification.
  */
+import * as fs from 'fs';
 import * as os from 'os';
+import type { RequestHandler } from 'express';
 import { describeValue } from '../src/core/describe';
 import * as path from 'path';
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { parseAudioMessage, sourceOfStream } from '../src/core/audio/message';
 import { createCsvLog } from '../src/core/log/csv';
 import { createClipStore } from '../src/core/log/clips';
+import { ClipLinks, createClipLinks } from '../src/core/log/clip-links';
 import { verdictProbability } from '../src/node-red/verdict';
 import { createStatusReporter, errorMessage, failInput, reportConfigError } from '../src/node-red/status';
 
@@ -24,7 +30,30 @@ interface CryLogConfig extends NodeDef {
   preRoll?: string | number;
   maxAgeDays?: string | number;
   maxTotalMB?: string | number;
+  /** Serve each finished episode clip (and its spectrogram) at an unguessable, expiring URL. */
+  shareClips?: boolean;
+  linkHours?: string | number;
+  /** How the phone reaches Node-RED, e.g. http://192.168.1.10:1880 (for absolute links in notifications). */
+  publicUrl?: string;
 }
+
+/** http(s)://host[:port][/path], without a login in it. */
+function isPublicUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      !url.username &&
+      !url.password &&
+      !!url.hostname
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Where shared clips are served, under Node-RED's httpNodeRoot. */
+const CLIP_ROUTE = 'cry-baby/clip';
 
 interface LogMessage extends NodeMessageInFlow {
   cry?: { probability?: unknown; crying?: unknown; model?: unknown; windowStart?: unknown; source?: unknown };
@@ -36,6 +65,33 @@ interface LogMessage extends NodeMessageInFlow {
 }
 
 export = (RED: NodeAPI): void => {
+  // The links of every cry log node in this runtime, by node id; one route serves them all.
+  const linkStores = new Map<string, ClipLinks>();
+  const httpNode = (RED as unknown as { httpNode?: { get(route: string, handler: RequestHandler): void } })
+    .httpNode;
+  httpNode?.get(`/${CLIP_ROUTE}/:token/:name`, (req, res) => {
+    void (async () => {
+      for (const links of linkStores.values()) {
+        const found = await links.resolve(String(req.params.token), String(req.params.name));
+        if (!found) continue;
+        res.set({
+          'Content-Type': found.contentType,
+          'Cache-Control': 'no-store',
+          'X-Content-Type-Options': 'nosniff',
+          'Referrer-Policy': 'no-referrer',
+        });
+        fs.createReadStream(found.file)
+          .on('error', () => res.status(404).end())
+          .pipe(res);
+        return;
+      }
+      res.status(404).type('text/plain').send('not found');
+    })();
+  });
+  const nodeRoot = String(
+    (RED.settings as unknown as { httpNodeRoot?: unknown }).httpNodeRoot ?? '/',
+  ).replace(/\/?$/, '/');
+
   function CryLogNode(this: Node, config: CryLogConfig): void {
     RED.nodes.createNode(this, config);
     const userDir =
@@ -51,17 +107,24 @@ export = (RED: NodeAPI): void => {
     const preRoll = Number(config.preRoll ?? 5);
     const maxAgeDays = Number(config.maxAgeDays ?? 7);
     const maxTotalMB = Number(config.maxTotalMB ?? 500);
-    const problem = !(maxSizeMB > 0)
-      ? `maximum CSV size must be above 0 MB, got ${config.maxSizeMB}`
-      : !(csvKeepDays >= 1) || !(csvMaxTotalMB > 0)
-        ? `CSV retention must be at least 1 day and above 0 MB, got ${config.csvKeepDays} days, ${config.csvMaxTotalMB} MB`
-        : !(preRoll >= 0 && preRoll <= 60)
-          ? `pre-roll must be 0-60 s, got ${config.preRoll}`
-          : !(maxAgeDays > 0)
-            ? `maximum clip age must be above 0 days, got ${config.maxAgeDays}`
-            : !(maxTotalMB > 0)
-              ? `maximum clip space must be above 0 MB, got ${config.maxTotalMB}`
-              : undefined;
+    const linkHours = Number(config.linkHours ?? 24);
+    const publicUrl = (config.publicUrl ?? '').trim().replace(/\/+$/, '');
+    const share = config.shareClips === true && clipMode === 'episode';
+    const problem = !(linkHours > 0 && linkHours <= 24 * 30)
+      ? `links must live above 0 and at most 720 hours, got ${config.linkHours}`
+      : publicUrl && !isPublicUrl(publicUrl)
+        ? `public URL must look like http://192.168.1.10:1880, got ${publicUrl}`
+        : !(maxSizeMB > 0)
+          ? `maximum CSV size must be above 0 MB, got ${config.maxSizeMB}`
+          : !(csvKeepDays >= 1) || !(csvMaxTotalMB > 0)
+            ? `CSV retention must be at least 1 day and above 0 MB, got ${config.csvKeepDays} days, ${config.csvMaxTotalMB} MB`
+            : !(preRoll >= 0 && preRoll <= 60)
+              ? `pre-roll must be 0-60 s, got ${config.preRoll}`
+              : !(maxAgeDays > 0)
+                ? `maximum clip age must be above 0 days, got ${config.maxAgeDays}`
+                : !(maxTotalMB > 0)
+                  ? `maximum clip space must be above 0 MB, got ${config.maxTotalMB}`
+                  : undefined;
     if (problem) return reportConfigError(this, problem);
     const status = createStatusReporter(this);
     const csv = createCsvLog({
@@ -72,12 +135,31 @@ export = (RED: NodeAPI): void => {
       keepDays: csvKeepDays,
       maxTotalBytes: csvMaxTotalMB * 1024 * 1024,
     });
+    const links = share ? createClipLinks(clipFolder, linkHours * 3600 * 1000) : undefined;
+    if (links) linkStores.set(this.id, links);
     const clips = createClipStore({
       folder: clipFolder,
       mode: clipMode,
       preRollSeconds: preRoll,
       maxAgeDays,
       maxTotalBytes: maxTotalMB * 1024 * 1024,
+      episodeImages: clipMode === 'episode',
+      onEpisodeClosed: ({ audio, image, seconds, source }) => {
+        // The episode's clip is complete: say where it is (and, when shared, at which link) on the second output.
+        const shared = links?.share(audio, image);
+        const url = (relative?: string) =>
+          relative ? `${publicUrl}${nodeRoot}${CLIP_ROUTE}/${relative}` : undefined;
+        const clip = {
+          audio,
+          image,
+          seconds,
+          source,
+          url: url(shared?.audioPath),
+          imageUrl: url(shared?.imagePath),
+          expires: shared?.expires.toISOString(),
+        };
+        this.send([null, { topic: 'cry-baby/clip', payload: clip.url ?? audio, clip } as NodeMessage]);
+      },
     });
     let rows = 0;
     status.ok(`logging to ${path.basename(csv.fileFor(new Date()))}`);
@@ -149,6 +231,7 @@ export = (RED: NodeAPI): void => {
         );
     });
     this.on('close', (_removed: boolean, done: () => void) => {
+      linkStores.delete(this.id);
       clips.close().then(
         () => done(),
         () => done(),

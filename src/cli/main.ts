@@ -1,6 +1,6 @@
 /**
  * The `cry-baby` command line: the same core as the Node-RED nodes, for people without Node-RED and for scripted
- * checks. Commands: mel, train, evaluate, analyze, listen.
+ * checks. Commands: mel, train, evaluate, analyze, calibrate, listen, models.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,6 +13,7 @@ import { evaluationReport, EvaluationFigures, startRuleFigures } from '../core/m
 import { readManifest, splitOf, ManifestRow } from '../core/model/manifest';
 import { scoreStreams, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
 import { fitDetection, FitGrid } from '../core/detect/fit';
+import { calibrate, RoomVerdict } from '../core/detect/calibrate';
 import { FALLBACK_DETECTION, OFF_THRESHOLD_RATIO, DetectionSettings } from '../core/detect/policy';
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
 import { numberOption, parseArgs } from './args';
@@ -24,6 +25,9 @@ const USAGE = `usage: cry-baby <command> [options]
   mel <file.wav> --json                 log-mel spectrogram of the first 4 s as JSON (librosa's frame crop)
   analyze <file> [--model M] [--hop S]  crying probability of each window of the model (YAMNet: 0.975 s
                                         patches every 0.48 s; the CNN: 4 s windows every --hop S, default 1)
+  calibrate <room recordings...> [--target-false-starts N] [--model M] [--json]
+                                        the start threshold for this room: at most N false starts per day
+                                        (default 1) on its audio without crying, with the real cry-detect policy
   evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N]
   evaluate <manifest.csv> --streams [--model M] [--fit] [--cries N] [--snr 0,5,10,20] [--verdicts out.json]
                                         [--from-verdicts F] [--json]   false starts per hour, seconds to start,
@@ -83,6 +87,59 @@ async function melCommand(argv: string[], out: Output): Promise<number> {
     }),
   );
   return 0;
+}
+
+/** The detection settings in force for a model: its metadata's, else the fallback, as cry detect does. */
+function modelDetection(info: {
+  threshold: number;
+  detection?: Partial<DetectionSettings>;
+}): DetectionSettings {
+  return {
+    onThreshold: info.threshold,
+    offThreshold: info.threshold * OFF_THRESHOLD_RATIO,
+    ...FALLBACK_DETECTION,
+    ...info.detection,
+  };
+}
+
+async function calibrateCommand(argv: string[], out: Output, err: Output): Promise<number> {
+  const args = parseArgs(argv, ['json'], ['target-false-starts', ...MODEL_OPTIONS]);
+  if (!args.positional.length)
+    throw new Error('calibrate needs one or more recordings of the room without crying');
+  const files = args.positional.map((file) => existingFile(file, 'calibrate'));
+  const targetPerDay = numberOption(args, 'target-false-starts', 1);
+  const model = modelFromArgs(args);
+  try {
+    const info = await model.ensureLoaded();
+    const rate = DEFAULT_MEL_SETTINGS.sampleRate;
+    // The recordings follow each other in stream time, as one long stretch of the room.
+    const verdicts: RoomVerdict[] = [];
+    let offsetMs = 0;
+    for (const file of files) {
+      err(`  ${path.basename(file)}`);
+      const samples = await readAudioAt(file, rate);
+      for (const verdict of await model.analyze(samples))
+        verdicts.push({
+          probability: verdict.probability,
+          time: offsetMs + (verdict.startSample / rate) * 1000,
+        });
+      offsetMs += (samples.length / rate) * 1000;
+    }
+    const settings = modelDetection(info);
+    const result = calibrate(verdicts, settings, { targetPerDay });
+    if (args.options.json) out(JSON.stringify({ model: info.name, files, settings, ...result }));
+    else {
+      out(`# ${describe(info)}`);
+      out(result.summary);
+      if (result.threshold !== undefined)
+        out(
+          `set cry detect's on-threshold to ${result.threshold} (off-threshold ${result.offThreshold?.toFixed(3)})`,
+        );
+    }
+    return result.threshold === undefined ? 1 : 0;
+  } finally {
+    model.dispose();
+  }
 }
 
 async function analyzeCommand(argv: string[], out: Output, err: Output): Promise<number> {
@@ -424,6 +481,8 @@ export async function main(
       return melCommand(rest, out);
     case 'analyze':
       return analyzeCommand(rest, out, err);
+    case 'calibrate':
+      return calibrateCommand(rest, out, err);
     case 'models':
       return modelsCommand(rest, out);
     case 'evaluate':

@@ -6,13 +6,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { float32ToPcm16 } from '../audio/pcm';
-import { writeWav } from '../audio/wav';
+import { readWav, writeWav } from '../audio/wav';
+import { spectrogramPng } from './spectrogram-image';
 
 /** Settings of a clip store. */
 export interface ClipStoreSettings {
   readonly folder: string;
   readonly mode: 'none' | 'window' | 'episode';
   readonly preRollSeconds: number;
+  /**
+   * Called when an episode's clip is complete (the episode ended), with the clip and, when `episodeImages`, the
+   * spectrogram PNG written beside it (same name, .png; counted and expired with the clips).
+   */
+  readonly onEpisodeClosed?: (clip: { audio: string; image?: string; seconds: number; source: string }) => void;
+  readonly episodeImages?: boolean;
   readonly maxAgeDays: number;
   readonly maxTotalBytes: number;
 }
@@ -38,7 +45,7 @@ export interface ClipStore {
  * The names this store gives its clips (`2026-11-24T06-00-00-000Z-<source>[-episode].wav`): retention only ever
  * looks at files named so, never at anything else a user keeps in the folder.
  */
-const OWN_CLIP = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[A-Za-z0-9_-]{1,40}\.wav$/;
+const OWN_CLIP = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[A-Za-z0-9_-]{1,40}\.(wav|png)$/;
 
 function stamp(time: Date): string {
   return time.toISOString().replace(/[:.]/g, '-');
@@ -210,8 +217,10 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
           state.writtenTo = streamEnd;
         }
         file = state.episodeFile;
-      } else {
+      } else if (state.episodeFile) {
+        const audio = state.episodeFile;
         state.episodeFile = undefined;
+        await closeEpisode(audio, window.source);
       }
       const drop = Math.max(0, state.stored - keep);
       if (drop > 0) {
@@ -224,6 +233,25 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
     if (file) open.add(file);
     await enforceRetention(clips, open);
     return file;
+  };
+
+  /** The end of an episode: its picture beside it, then the callback. A failed picture never loses the clip. */
+  const closeEpisode = async (audio: string, source: string) => {
+    let image: string | undefined;
+    let seconds = 0;
+    try {
+      const decoded = readWav(await fs.promises.readFile(audio));
+      seconds = decoded.samples.length / decoded.sampleRate;
+      if (settings.episodeImages) {
+        const png = spectrogramPng(decoded.samples, decoded.sampleRate);
+        image = audio.replace(/\.wav$/, '.png');
+        await writeFileInFolder(image, png);
+        recordWrite((index ??= await loadIndex()), image, png.length);
+      }
+    } catch {
+      image = undefined;
+    }
+    settings.onEpisodeClosed?.({ audio, image, seconds, source });
   };
 
   return {
