@@ -161,5 +161,8 @@ describe('per-room calibration', function () {
       result.starts,
       'replayed at the calibrated threshold: the promised figure',
     );
+    console.log(
+      `      ${result.summary} Replayed: ${atDefault} starts at the default, ${atCalibrated} calibrated.`,
+    );
   });
 });
