@@ -16,7 +16,15 @@ import {
 } from '../src/core/detect/policy';
 import { sourceOfStream } from '../src/core/audio/message';
 import { verdictProbability } from '../src/node-red/verdict';
-import { createStatusReporter, failInput, reportConfigError } from '../src/node-red/status';
+import { createStatusReporter, errorMessage, failInput, reportConfigError } from '../src/node-red/status';
+import { calibrate, CalibrationResult, RoomVerdict } from '../src/core/detect/calibrate';
+import type { RequestHandler } from 'express';
+
+/** The part of Node-RED's admin app the calibrate action uses. */
+interface AdminApp {
+  get(route: string, ...handlers: RequestHandler[]): void;
+  post(route: string, ...handlers: RequestHandler[]): void;
+}
 
 interface CryDetectConfig extends NodeDef {
   onThreshold?: string | number;
@@ -51,7 +59,54 @@ function formatDuration(seconds: number): string {
   return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
 }
 
+/** A live calibration of one node: what it collects and what it found. */
+interface LiveCalibration {
+  state: 'idle' | 'recording' | 'done' | 'failed';
+  minutes: number;
+  targetPerDay: number;
+  verdicts: RoomVerdict[];
+  /** The source (and model) being calibrated: the first that sends a window. */
+  key?: string;
+  startedAt?: string;
+  result?: CalibrationResult;
+  error?: string;
+}
+
+/** The most windows a live calibration keeps (a day at YAMNet's 0.48 s). */
+const MAX_CALIBRATION_WINDOWS = 180000;
+
 export = (RED: NodeAPI): void => {
+  // The calibration of each deployed cry detect node, by id, for the editor's "calibrate" action.
+  const calibrations = new Map<
+    string,
+    { start(minutes: number, targetPerDay: number): void; view(): object }
+  >();
+  const admin = (RED as unknown as { httpAdmin?: AdminApp }).httpAdmin;
+  const auth = (RED as unknown as { auth?: { needsPermission(p: string): RequestHandler } }).auth;
+  const may = (permission: string): RequestHandler =>
+    auth?.needsPermission(permission) ?? ((_req, _res, next) => next());
+  admin?.post('/cry-detect/:id/calibrate', may('cry-detect.write'), (req, res) => {
+    const calibration = calibrations.get(String(req.params.id));
+    if (!calibration)
+      return res.status(404).json({ error: 'deploy the node first: this cry detect is not running' });
+    const body = (req.body ?? {}) as { minutes?: unknown; targetPerDay?: unknown };
+    const minutes = Number(body.minutes ?? 30);
+    const targetPerDay = Number(body.targetPerDay ?? 1);
+    if (!(minutes >= 1 && minutes <= 1440))
+      return res.status(400).json({ error: `minutes must be 1-1440, got ${String(body.minutes)}` });
+    if (!(targetPerDay >= 0 && targetPerDay <= 100))
+      return res
+        .status(400)
+        .json({ error: `false starts per day must be 0-100, got ${String(body.targetPerDay)}` });
+    calibration.start(minutes, targetPerDay);
+    return res.json(calibration.view());
+  });
+  admin?.get('/cry-detect/:id/calibration', may('cry-detect.read'), (req, res) => {
+    const calibration = calibrations.get(String(req.params.id));
+    if (!calibration) return res.status(404).json({ error: 'this cry detect is not running' });
+    return res.json(calibration.view());
+  });
+
   function CryDetectNode(this: Node, config: CryDetectConfig): void {
     RED.nodes.createNode(this, config);
     const onThreshold = optionalNumber(config.onThreshold);
@@ -97,7 +152,7 @@ export = (RED: NodeAPI): void => {
     const problem = validateDetectionSettings(settingsFor(onThreshold ?? 0.5));
     if (problem) return reportConfigError(this, problem);
     const status = createStatusReporter(this);
-    const detectors = new Map<string, { detector: Detector; lastTime: number }>();
+    const detectors = new Map<string, { detector: Detector; lastTime: number; base: DetectionSettings }>();
     /** Set live by msg.control: a threshold that replaces the configured/model one, and the pause switch. */
     let liveThreshold: number | undefined;
     let enabled = true;
@@ -129,11 +184,7 @@ export = (RED: NodeAPI): void => {
         throw new Error(`msg.control.enabled must be true or false, got ${describeValue(wanted)}`);
       const said: string[] = [];
       if (typeof threshold === 'number') {
-        liveThreshold = threshold;
-        for (const { detector } of detectors.values()) {
-          const { onThreshold: on, offThreshold: off } = detector.settings;
-          detector.retune(threshold, Math.min(threshold, (threshold * off) / on));
-        }
+        setThreshold(threshold);
         said.push(`threshold ${threshold.toFixed(2)}`);
       }
       if (typeof wanted === 'boolean' && wanted !== enabled) {
@@ -149,6 +200,67 @@ export = (RED: NodeAPI): void => {
       }
       return said.join(', ') || 'unchanged';
     };
+
+    const calibration: LiveCalibration = { state: 'idle', minutes: 0, targetPerDay: 1, verdicts: [] };
+    const setThreshold = (threshold: number) => {
+      liveThreshold = threshold;
+      for (const { detector } of detectors.values()) {
+        const { onThreshold: on, offThreshold: off } = detector.settings;
+        detector.retune(threshold, Math.min(threshold, (threshold * off) / on));
+      }
+    };
+    /** Collects the room's windows (one source: the first that arrives) until the chosen time is covered. */
+    const collect = (key: string, probability: number, time: number, base: DetectionSettings) => {
+      if (calibration.state !== 'recording') return;
+      calibration.key ??= key;
+      if (calibration.key !== key) return;
+      const verdicts = calibration.verdicts;
+      verdicts.push({ probability, time });
+      const covered = (time - verdicts[0].time) / 60000;
+      if (covered < calibration.minutes && verdicts.length < MAX_CALIBRATION_WINDOWS) return;
+      try {
+        // Against the model's own settings (and the node's fields), not a threshold set live earlier.
+        const result = calibrate(verdicts, base, { targetPerDay: calibration.targetPerDay });
+        calibration.result = result;
+        calibration.state = 'done';
+        if (result.threshold !== undefined) setThreshold(result.threshold);
+        this.warn(`calibration: ${result.summary}`);
+      } catch (error) {
+        calibration.state = 'failed';
+        calibration.error = errorMessage(error);
+        this.warn(`calibration failed: ${calibration.error}`);
+      }
+      calibration.verdicts = [];
+    };
+    calibrations.set(this.id, {
+      start: (minutes, targetPerDay) => {
+        Object.assign(calibration, {
+          state: 'recording',
+          minutes,
+          targetPerDay,
+          verdicts: [],
+          key: undefined,
+          startedAt: new Date().toISOString(),
+          result: undefined,
+          error: undefined,
+        });
+        status.starting(`calibrating: listening to the room for ${minutes} min`);
+      },
+      view: () => {
+        const { verdicts, state, minutes, targetPerDay, startedAt, result, error } = calibration;
+        const covered = verdicts.length ? (verdicts[verdicts.length - 1].time - verdicts[0].time) / 60000 : 0;
+        return {
+          state,
+          minutes,
+          targetPerDay,
+          startedAt,
+          result,
+          error,
+          windows: verdicts.length,
+          coveredMinutes: Math.round(covered * 10) / 10,
+        };
+      },
+    });
 
     this.on('input', (msg: DetectMessage, send, done) => {
       if (msg.control !== undefined) {
@@ -195,17 +307,22 @@ export = (RED: NodeAPI): void => {
               };
         const invalid = validateDetectionSettings(live);
         if (invalid) return failInput(status, done, new Error(invalid));
-        entry = { detector: createDetector(live), lastTime: 0 };
+        entry = { detector: createDetector(live), lastTime: 0, base: settings };
         detectors.set(key, entry);
       }
       const { detector } = entry;
       const parsedTime = typeof msg.cry?.windowStart === 'string' ? Date.parse(msg.cry.windowStart) : NaN;
       const time = Number.isFinite(parsedTime) ? parsedTime : Date.now();
       entry.lastTime = time;
+      collect(key, probability, time, entry.base);
       // Paused: the window still goes on (to the log), but starts nothing.
       const event = enabled ? detector.push({ probability, time, source }) : undefined;
       const { crying, sinceSeconds } = detector.state;
-      if (!enabled) status.stopped(`paused: detection off (${probability.toFixed(2)})`);
+      if (calibration.state === 'recording')
+        status.starting(
+          `calibrating: ${Math.floor((time - (calibration.verdicts[0]?.time ?? time)) / 60000)} of ${calibration.minutes} min`,
+        );
+      else if (!enabled) status.stopped(`paused: detection off (${probability.toFixed(2)})`);
       else if (crying)
         status.crying(`crying for ${formatDuration(sinceSeconds)} (${probability.toFixed(2)})`);
       else
@@ -223,6 +340,7 @@ export = (RED: NodeAPI): void => {
       done();
     });
     this.on('close', (_removed: boolean, done: () => void) => {
+      calibrations.delete(this.id);
       detectors.clear();
       status.clear();
       done();

@@ -165,4 +165,47 @@ describe('per-room calibration', function () {
       `      ${result.summary} Replayed: ${atDefault} starts at the default, ${atCalibrated} calibrated.`,
     );
   });
+
+  it("from the editor: the detect node's calibrate action listens to its live input, then applies and reports", async () => {
+    await loadFlow(
+      [detectNode],
+      [
+        { id: 'det', type: 'cry-detect', wires: [[], ['windows']] },
+        { id: 'windows', type: 'helper' },
+      ],
+    );
+    const request = helper.request() as unknown as {
+      post(url: string): { send(body: object): Promise<{ status: number; body: Record<string, unknown> }> };
+      get(url: string): Promise<{ status: number; body: Record<string, unknown> }>;
+    };
+    assert.strictEqual((await request.post('/cry-detect/nope/calibrate').send({ minutes: 1 })).status, 404);
+    assert.strictEqual((await request.post('/cry-detect/det/calibrate').send({ minutes: 0 })).status, 400);
+    const started = await request.post('/cry-detect/det/calibrate').send({ minutes: 1, targetPerDay: 1 });
+    assert.strictEqual(started.body.state, 'recording');
+    const det = helper.getNode('det');
+    const t0 = Date.parse('2026-12-01T01:00:00Z');
+    // A squeaky toy in the room: 0.6 then 0.55 every 10 s; 61 windows a second apart cover the minute.
+    for (let s = 0; s <= 61; s++) {
+      const probability = s % 10 === 0 ? 0.6 : s % 10 === 1 ? 0.55 : 0.02;
+      det.receive({
+        cry: { probability, threshold: 0.4, windowStart: new Date(t0 + s * 1000).toISOString() },
+      } as never);
+    }
+    const view = (await request.get('/cry-detect/det/calibration')).body as {
+      state: string;
+      result: { threshold: number; modelStarts: number; summary: string };
+    };
+    assert.strictEqual(view.state, 'done', JSON.stringify(view));
+    assert.strictEqual(view.result.threshold, 0.56);
+    assert.ok(
+      view.result.modelStarts >= 2,
+      `${view.result.modelStarts} starts at the default (30 s cooldown)`,
+    );
+    const next = nextMessage(helper.getNode('windows'));
+    det.receive({
+      cry: { probability: 0.6, threshold: 0.4, windowStart: new Date(t0 + 70000).toISOString() },
+    } as never);
+    assert.strictEqual(((await next) as { detection: { onThreshold: number } }).detection.onThreshold, 0.56);
+    await helper.unload();
+  });
 });

@@ -133,4 +133,18 @@ describe('the editor in headless Chromium', function () {
       'deployed flow holds the example',
     );
   });
+
+  it("starts a calibration from cry detect's edit dialog on the deployed example", async () => {
+    const detect = page.locator('.red-ui-flow-node-group', { hasText: 'cry detect' }).first();
+    await detect.dblclick();
+    const button = page.locator('#cry-detect-calibrate');
+    await button.waitFor({ timeout: 10000 });
+    await page.fill('#cry-detect-calibration-minutes', '1');
+    await button.click();
+    const shown = page.locator('#cry-detect-calibration', { hasText: 'listening to the room' });
+    await shown.waitFor({ timeout: 10000 });
+    assert.match((await shown.textContent()) ?? '', /listening to the room: [\d.]+ of 1 min/);
+    await page.screenshot({ path: path.join(artifacts, 'editor-calibrate.png') });
+    await page.click('#node-dialog-cancel');
+  });
 });
