@@ -20,7 +20,11 @@ interface Credentials {
 
 export = (RED: NodeAPI): void => {
   function CryMqttBrokerNode(
-    this: Node<Credentials> & { settings?: MqttBrokerNode['settings']; problem?: string; notConfigured?: boolean },
+    this: Node<Credentials> & {
+      settings?: MqttBrokerNode['settings'];
+      problem?: string;
+      notConfigured?: boolean;
+    },
     config: CryMqttBrokerConfig,
   ): void {
     RED.nodes.createNode(this, config);

@@ -18,7 +18,12 @@ export interface ClipStoreSettings {
    * Called when an episode's clip is complete (the episode ended), with the clip and, when `episodeImages`, the
    * spectrogram PNG written beside it (same name, .png; counted and expired with the clips).
    */
-  readonly onEpisodeClosed?: (clip: { audio: string; image?: string; seconds: number; source: string }) => void;
+  readonly onEpisodeClosed?: (clip: {
+    audio: string;
+    image?: string;
+    seconds: number;
+    source: string;
+  }) => void;
   readonly episodeImages?: boolean;
   readonly maxAgeDays: number;
   readonly maxTotalBytes: number;
