@@ -5,6 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readAudioAt } from '../core/audio/file-source';
+import { decodeAudioInPieces } from '../core/audio/stream-decode';
+import { createBlockAnalyzer } from '../core/model/block-analyzer';
+import type { CryVerdict } from '../core/model/cry-model';
 import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
 import { cacheModelDir, fetchYamnet } from '../core/model/yamnet/fetch';
 import { csvField } from '../core/log/csv';
@@ -142,6 +145,9 @@ async function calibrateCommand(argv: string[], out: Output, err: Output): Promi
   }
 }
 
+/** Files above this size are decoded and analysed in pieces (flat memory; sox resamples them). */
+const LONG_FILE_BYTES = 32 * 1024 * 1024;
+
 async function analyzeCommand(argv: string[], out: Output, err: Output): Promise<number> {
   const args = parseArgs(argv, ['json'], ['hop', ...MODEL_OPTIONS]);
   const file = existingFile(args.positional[0], 'analyze');
@@ -149,27 +155,70 @@ async function analyzeCommand(argv: string[], out: Output, err: Output): Promise
   const model = modelFromArgs(args);
   try {
     const info = await model.ensureLoaded();
-    const samples = await readAudioAt(file, DEFAULT_MEL_SETTINGS.sampleRate);
-    let last = Date.now();
-    const verdicts = await model.analyze(samples, (fraction) => {
-      if (Date.now() - last > 5000) {
-        last = Date.now();
-        err(`  ${(100 * fraction).toFixed(0)} %`);
-      }
-    });
+    const rate = DEFAULT_MEL_SETTINGS.sampleRate;
     // The CNN's windows step by 1 s; --hop keeps every hop-th of them (whole seconds only).
     const step = info.name === 'cry-baby-cnn' ? Math.max(1, Math.round(hop)) : 1;
+    const kept: CryVerdict[] = [];
+    let named: string[] | undefined;
+    let index = 0;
+    const take = (verdicts: CryVerdict[]) => {
+      for (const verdict of verdicts) {
+        if (index++ % step !== 0) continue;
+        if (args.options.json) {
+          kept.push(verdict);
+          continue;
+        }
+        if (!named) {
+          named = verdict.scores ? Object.keys(verdict.scores) : [];
+          out(`# ${describe(info)}`);
+          out(['start_s', 'probability', 'crying', ...named, ...(verdict.top ? ['top5'] : [])].join(','));
+        }
+        const fields = [
+          (verdict.startSample / rate).toFixed(3),
+          verdict.probability.toFixed(4),
+          String(verdict.probability >= info.threshold),
+          ...named.map((name) => (verdict.scores?.[name] ?? 0).toFixed(4)),
+        ];
+        if (verdict.top)
+          fields.push(csvField(verdict.top.map((c) => `${c.label} ${c.score.toFixed(3)}`).join('; ')));
+        out(fields.join(','));
+      }
+    };
+    let last = Date.now();
+    if (fs.statSync(file).size > LONG_FILE_BYTES) {
+      // A long recording: decoded and analysed a block at a time, rows printed as they come.
+      const blocks = createBlockAnalyzer(model, info, take);
+      let decoded = 0;
+      await decodeAudioInPieces(file, rate, async (samples) => {
+        decoded += samples.length;
+        await blocks.push(samples);
+        if (Date.now() - last > 5000) {
+          last = Date.now();
+          err(`  ${(decoded / rate / 60).toFixed(1)} min of audio analysed`);
+        }
+      });
+      await blocks.finish();
+    } else {
+      const samples = await readAudioAt(file, rate);
+      take(
+        await model.analyze(samples, (fraction) => {
+          if (Date.now() - last > 5000) {
+            last = Date.now();
+            err(`  ${(100 * fraction).toFixed(0)} %`);
+          }
+        }),
+      );
+    }
     if (args.options.json) {
-      const kept = verdicts.filter((_, i) => i % step === 0);
       out(
         JSON.stringify({
           model: info.name,
           source: info.source,
           backend: info.backend,
           threshold: info.threshold,
-          windowSeconds: info.windowSamples / DEFAULT_MEL_SETTINGS.sampleRate,
+          windowSeconds: info.windowSamples / rate,
           windows: kept.map((verdict) => ({
-            startSeconds: verdict.startSample / DEFAULT_MEL_SETTINGS.sampleRate,
+            startSeconds: verdict.startSample / rate,
             probability: verdict.probability,
             crying: verdict.probability >= info.threshold,
             ...(verdict.scores ? { scores: verdict.scores } : {}),
@@ -177,23 +226,7 @@ async function analyzeCommand(argv: string[], out: Output, err: Output): Promise
           })),
         }),
       );
-      return 0;
     }
-    out(`# ${describe(info)}`);
-    const named = verdicts[0]?.scores ? Object.keys(verdicts[0].scores) : [];
-    out(['start_s', 'probability', 'crying', ...named, ...(verdicts[0]?.top ? ['top5'] : [])].join(','));
-    verdicts.forEach((verdict, i) => {
-      if (i % step !== 0) return;
-      const fields = [
-        (verdict.startSample / DEFAULT_MEL_SETTINGS.sampleRate).toFixed(3),
-        verdict.probability.toFixed(4),
-        String(verdict.probability >= info.threshold),
-        ...named.map((name) => (verdict.scores?.[name] ?? 0).toFixed(4)),
-      ];
-      if (verdict.top)
-        fields.push(csvField(verdict.top.map((c) => `${c.label} ${c.score.toFixed(3)}`).join('; ')));
-      out(fields.join(','));
-    });
   } finally {
     model.dispose();
   }
