@@ -265,7 +265,17 @@ describe('cry ha mqtt in a real Home Assistant (MQTT discovery)', function () {
     await eventually('binary sensor on', async () =>
       (await haState(ha, 'binary_sensor.nursery_cry'))?.state === 'on' ? true : undefined,
     );
+    const configsBefore = recorder.messages.filter(
+      (m) => m.topic === 'homeassistant/device/nursery/config',
+    ).length;
     await restartHa(ha);
+    // Home Assistant's birth message (homeassistant/status = online) makes the device announce itself again.
+    await eventually('discovery sent again after the birth message', async () =>
+      recorder.messages.filter((m) => m.topic === 'homeassistant/device/nursery/config').length >
+      configsBefore
+        ? true
+        : undefined,
+    );
     for (const [entityId, state] of [
       ['binary_sensor.nursery_cry', 'on'],
       ['number.nursery_cry_threshold', '0.85'],
