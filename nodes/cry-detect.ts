@@ -335,6 +335,7 @@ export = (RED: NodeAPI): void => {
         onThreshold: detector.settings.onThreshold,
         offThreshold: detector.settings.offThreshold,
         enabled,
+        ...(calibration.result ? { calibration: calibration.result.summary } : {}),
       };
       send([event ? eventMessage(msg, event) : null, passed]);
       done();

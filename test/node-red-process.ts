@@ -6,8 +6,10 @@ import { projectRoot, tempDir } from './fixtures';
 /** Starts Node-RED the way the README does (scripts/start.js) on a free port; resolves when it serves. */
 export function startNodeRed(
   env: Record<string, string> = {},
+  prepare?: (userDir: string) => void,
 ): Promise<{ child: ChildProcess; url: string; userDir: string; output: () => string }> {
   const userDir = tempDir('cry-baby-red-');
+  prepare?.(userDir);
   const port = String(20000 + Math.floor(Math.random() * 20000));
   const child = spawn(process.execPath, [path.join(projectRoot(), 'scripts', 'start.js')], {
     env: {
