@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { float32ToPcm16 } from '../audio/pcm';
-import { readWav, writeWav } from '../audio/wav';
+import { writeWav } from '../audio/wav';
 import { spectrogramPng } from './spectrogram-image';
 
 /** Settings of a clip store. */
@@ -50,6 +50,9 @@ export interface ClipStore {
  * The names this store gives its clips (`2026-11-24T06-00-00-000Z-<source>[-episode].wav`): retention only ever
  * looks at files named so, never at anything else a user keeps in the folder.
  */
+/** The longest stretch of an episode drawn in its picture. */
+const IMAGE_SECONDS = 300;
+
 const OWN_CLIP = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[A-Za-z0-9_-]{1,40}\.(wav|png)$/;
 
 function stamp(time: Date): string {
@@ -240,18 +243,35 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
     return file;
   };
 
-  /** The end of an episode: its picture beside it, then the callback. A failed picture never loses the clip. */
+  /**
+   * The end of an episode: its picture beside it, then the callback. A failed picture never loses the clip. Only
+   * the first `IMAGE_SECONDS` are read and drawn, so that an hour-long episode costs no more than a short one (the
+   * clip is ours: a 44-byte header, then 16-bit mono PCM).
+   */
   const closeEpisode = async (audio: string, source: string) => {
     let image: string | undefined;
     let seconds = 0;
     try {
-      const decoded = readWav(await fs.promises.readFile(audio));
-      seconds = decoded.samples.length / decoded.sampleRate;
-      if (settings.episodeImages) {
-        const png = spectrogramPng(decoded.samples, decoded.sampleRate);
-        image = audio.replace(/\.wav$/, '.png');
-        await writeFileInFolder(image, png);
-        recordWrite((index ??= await loadIndex()), image, png.length);
+      const handle = await fs.promises.open(audio, 'r');
+      try {
+        const header = Buffer.alloc(44);
+        await handle.read(header, 0, 44, 0);
+        const sampleRate = header.readUInt32LE(24);
+        const dataBytes = (await handle.stat()).size - 44;
+        seconds = dataBytes / 2 / sampleRate;
+        if (settings.episodeImages && sampleRate > 0) {
+          const bytes = Math.min(dataBytes, IMAGE_SECONDS * sampleRate * 2) & ~1;
+          const pcm = Buffer.alloc(bytes);
+          await handle.read(pcm, 0, bytes, 44);
+          const samples = new Float32Array(bytes / 2);
+          for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2) / 32768;
+          const png = spectrogramPng(samples, sampleRate);
+          image = audio.replace(/\.wav$/, '.png');
+          await writeFileInFolder(image, png);
+          recordWrite((index ??= await loadIndex()), image, png.length);
+        }
+      } finally {
+        await handle.close();
       }
     } catch {
       image = undefined;
