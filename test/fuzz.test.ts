@@ -9,6 +9,7 @@ import cryDetectNode from '../nodes/cry-detect';
 import cryLogNode from '../nodes/cry-log';
 import cryMelNode from '../nodes/cry-mel';
 import cryStreamNode from '../nodes/cry-stream';
+import cryFileNode from '../nodes/cry-file';
 import haServerNode from '../nodes/cry-ha-server';
 import haActionNode from '../nodes/cry-ha-action';
 import haEventNode from '../nodes/cry-ha-event';
@@ -102,6 +103,12 @@ describe('fuzz: 1,000 hostile messages per node', function () {
         clipMode: 'window',
         clipFolder: tempDir('cry-fuzz-clips-'),
       }),
+    },
+    {
+      // Each message restarts the replay: the one before it ends (done) and this one fails on the missing folder.
+      name: 'cry-file',
+      node: cryFileNode,
+      config: () => ({ path: '/nonexistent/recordings', mode: 'fast' }),
     },
     {
       name: 'cry-stream',
