@@ -13,6 +13,7 @@ import {
   FALLBACK_DETECTION,
   OFF_THRESHOLD_RATIO,
   validateDetectionSettings,
+  withStartThreshold,
 } from '../src/core/detect/policy';
 import { sourceOfStream } from '../src/core/audio/message';
 import { verdictProbability } from '../src/node-red/verdict';
@@ -205,8 +206,8 @@ export = (RED: NodeAPI): void => {
     const setThreshold = (threshold: number) => {
       liveThreshold = threshold;
       for (const { detector } of detectors.values()) {
-        const { onThreshold: on, offThreshold: off } = detector.settings;
-        detector.retune(threshold, Math.min(threshold, (threshold * off) / on));
+        const next = withStartThreshold(detector.settings, threshold);
+        detector.retune(next.onThreshold, next.offThreshold);
       }
     };
     /** Collects the room's windows (one source: the first that arrives) until the chosen time is covered. */
@@ -294,17 +295,7 @@ export = (RED: NodeAPI): void => {
       let entry = detectors.get(key);
       if (!entry) {
         const settings = settingsFor(modelThreshold, modelDefaults);
-        const live =
-          liveThreshold === undefined
-            ? settings
-            : {
-                ...settings,
-                onThreshold: liveThreshold,
-                offThreshold: Math.min(
-                  liveThreshold,
-                  (liveThreshold * settings.offThreshold) / settings.onThreshold,
-                ),
-              };
+        const live = liveThreshold === undefined ? settings : withStartThreshold(settings, liveThreshold);
         const invalid = validateDetectionSettings(live);
         if (invalid) return failInput(status, done, new Error(invalid));
         entry = { detector: createDetector(live), lastTime: 0, base: settings };

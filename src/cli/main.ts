@@ -313,12 +313,7 @@ async function streamsCommand(
   }
   const windowSeconds = scored.info.windowSamples / 16000;
   const hopSeconds = scored.info.hopSamples / 16000;
-  const stored: DetectionSettings = {
-    onThreshold: scored.info.threshold,
-    offThreshold: scored.info.threshold * OFF_THRESHOLD_RATIO,
-    ...FALLBACK_DETECTION,
-    ...scored.info.detection,
-  };
+  const stored = modelDetection(scored.info);
   const report: Record<string, unknown> = {
     model: scored.info.name,
     stored: { settings: stored, figures: streamFigures(scored.streams, stored, windowSeconds, hopSeconds) },

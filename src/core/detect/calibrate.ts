@@ -6,7 +6,7 @@
  * threshold keeps its ratio to the start threshold. Stretches that the model calls crying for a long time are
  * reported, not hidden: they may be real crying in the recording, and they decide the result.
  */
-import { createDetector, DetectionSettings, validateDetectionSettings } from './policy';
+import { createDetector, DetectionSettings, validateDetectionSettings, withStartThreshold } from './policy';
 
 /** One classified window of the room recording. */
 export interface RoomVerdict {
@@ -91,12 +91,7 @@ export function calibrate(
   const first = verdicts[0].time;
   const spacing = (verdicts[verdicts.length - 1].time - first) / (verdicts.length - 1);
   const hours = (verdicts[verdicts.length - 1].time - first + spacing) / 3600000;
-  const ratio = settings.offThreshold / settings.onThreshold;
-  const at = (threshold: number): DetectionSettings => ({
-    ...settings,
-    onThreshold: threshold,
-    offThreshold: Math.min(threshold, threshold * ratio),
-  });
+  const at = (threshold: number): DetectionSettings => withStartThreshold(settings, threshold);
   const model = countStarts(verdicts, settings);
   const longStretches = model.episodes
     .filter((e) => (e.end - e.start) / 1000 >= longSeconds)

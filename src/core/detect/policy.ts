@@ -79,6 +79,18 @@ export interface Detector {
   interrupt(time: number): EpisodeEvent | undefined;
 }
 
+/**
+ * The settings with another start threshold (a live setting, a calibration), the stop threshold keeping its ratio to
+ * the start threshold (and never above it).
+ */
+export function withStartThreshold(settings: DetectionSettings, threshold: number): DetectionSettings {
+  return {
+    ...settings,
+    onThreshold: threshold,
+    offThreshold: Math.min(threshold, (threshold * settings.offThreshold) / settings.onThreshold),
+  };
+}
+
 /** Checks settings; returns a problem description or undefined. */
 export function validateDetectionSettings(s: DetectionSettings): string | undefined {
   if (!(s.onThreshold > 0 && s.onThreshold < 1))
