@@ -42,7 +42,11 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-// A root-level hook (this module is loaded by the test files): every run leaves /tmp as it found it.
-after(() => {
+function removeMadeFolders(): void {
   for (const dir of madeByThisRun.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+}
+
+// A root-level hook when mocha loads this module (every run leaves /tmp as it found it); the benchmarks, which
+// use the same helpers outside mocha, remove the folders when the process exits.
+if (typeof after === 'function') after(removeMadeFolders);
+else process.once('exit', removeMadeFolders);

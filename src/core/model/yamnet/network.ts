@@ -6,9 +6,15 @@
  * activations are carried as their centred integers (q - zero point) in float32, which convolution sums exactly
  * (no partial sum reaches 2^24; checked from the weights when the network is built); the int32 bias is added, the
  * sum is multiplied by the per-channel multiplier fround(fround(s_in·s_w) / s_out), rounded half to even and
- * clamped to the output's range (the fused Relu6 is that clamp). MEAN multiplies its integer sum by
- * fround(s_in / fround(s_out·n)); LOGISTIC is a 256-entry table over the int8 input. Dynamic-range layers (int8
- * weights, float activations) run in float32 with the weights dequantised once (w·scale per channel).
+ * clamped to the output's range (the fused Relu6 is that clamp), in one pass (requantize.ts). MEAN multiplies its
+ * integer sum by fround(s_in / fround(s_out·n)); LOGISTIC is a 256-entry table over the int8 input.
+ *
+ * Dynamic-range files (int8 weights, float activations) are reproduced as the interpreter runs them: float
+ * convolutions summed in XNNPACK's order with fused multiply-adds (float-conv.ts); pointwise convolutions and
+ * the classifier layer as XNNPACK's dynamically quantised GEMM (one quantisation per pixel or row), depthwise
+ * ones as TFLite's own hybrid kernel (one quantisation per image), and the float MEAN, each in its exact
+ * arithmetic (hybrid.ts). Measured: every embedding and score equal to the interpreter's but for the float
+ * logistic (within 6e-7).
  *
  * The backend must compute in true float32 (WASM and CPU do; no float16 textures, no Winograd convolution).
  */
@@ -22,6 +28,9 @@ import {
   tensorValues,
 } from '../tflite/model';
 import { YAMNET_BANDS, YAMNET_PATCH_FRAMES } from './frontend';
+import { floatConvolution } from './float-conv';
+import { depthwiseHybridOutput, gemmOutput, meanOverPixels, quantizeImagesAsTflite } from './hybrid';
+import { registerRequantizeKernel, requantize } from './requantize';
 
 type Tf = typeof tfc;
 type Tensor = tfc.Tensor;
@@ -58,6 +67,7 @@ type Step = (values: Map<number, Tensor>) => void;
 
 /** Builds the network from the model file; `tf` is an initialised TensorFlow.js (WASM or CPU backend). */
 export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
+  registerRequantizeKernel(tf);
   const constants: Tensor[] = [];
   const keep = <T extends Tensor>(tensor: T): T => {
     constants.push(tensor);
@@ -68,6 +78,7 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
   const quantizeOp = model.operators.slice(0, firstConv).find((op) => op.code === BuiltinOperator.QUANTIZE);
   const networkInput = model.operators[firstConv].inputs[0];
   const inputQuant = quantizeOp ? perTensor(model.tensors[quantizeOp.outputs[0]]) : undefined;
+  const inputMultiplier = inputQuant ? keep(tf.tensor1d([f32(1 / inputQuant.scale)])) : undefined;
   const steps: Step[] = [];
   let scoresTensor = -1;
   let embeddingsTensor = -1;
@@ -116,17 +127,23 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
         return quantized ? quantizedConv(op, output) : floatConv(op);
       case BuiltinOperator.MEAN: {
         const axes = Array.from(tensorValues(input(1)));
-        if (!quantized) return unary(op, (x) => tf.mean(x, axes, op.reducer?.keepDims ?? false));
+        if (!quantized) {
+          const keepDims = op.reducer?.keepDims ?? false;
+          if (axes.join() !== '1,2' || input(0).shape.length !== 4) {
+            return unary(op, (x) => tf.mean(x, axes, keepDims));
+          }
+          return unary(op, (x) => {
+            const [n, , , c] = x.shape;
+            const mean = meanOverPixels(x.dataSync() as Float32Array, x.shape);
+            return keepDims ? tf.tensor4d(mean, [n, 1, 1, c]) : tf.tensor2d(mean, [n, c]);
+          });
+        }
         const count = axes.reduce((n, axis) => n * (input(0).shape[axis] ?? 1), 1);
         const inQ = perTensor(input(0));
         const outQ = perTensor(output);
-        const multiplier = f32(inQ.scale / f32(outQ.scale * count));
+        const multiplier = keep(tf.tensor1d([f32(inQ.scale / f32(outQ.scale * count))]));
         return unary(op, (x) =>
-          tf.clipByValue(
-            tf.round(tf.mul(tf.sum(x, axes, true), multiplier)),
-            -128 - outQ.zeroPoint,
-            127 - outQ.zeroPoint,
-          ),
+          requantize(tf, tf.sum(x, axes, true), multiplier, -128 - outQ.zeroPoint, 127 - outQ.zeroPoint),
         );
       }
       case BuiltinOperator.FULLY_CONNECTED:
@@ -215,12 +232,36 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     const weights = model.tensors[op.inputs[1]];
     const depthwise = op.code === BuiltinOperator.DEPTHWISE_CONV_2D;
     // XNNPACK takes the pointwise convolutions as dynamically quantised GEMMs (one quantisation per pixel, a row
-    // of the GEMM); the depthwise ones stay with TFLite's hybrid kernel, which quantises per image.
+    // of the GEMM); the depthwise ones stay with TFLite's hybrid kernel, which quantises per image (hybrid.ts).
     if (weights.type === TensorType.INT8) return hybridConv(op, depthwise ? [1, 2, 3] : [3]);
-    const { filter } = filterOf(op, true);
-    const bias = keep(tf.tensor1d(tensorValues(model.tensors[op.inputs[2]])));
-    const activation = conv.activation === 'relu6' ? 'relu6' : conv.activation === 'relu' ? 'relu' : 'linear';
-    return unary(op, (x) => convolve(op, x, filter, bias, activation));
+    // Float weights: summed in JavaScript in XNNPACK's order with fused multiply-adds (see float-conv.ts), so
+    // the layers after them start from the interpreter's exact values.
+    const weightValues = tensorValues(weights);
+    const biasValues = tensorValues(model.tensors[op.inputs[2]]);
+    const [, kernelH, kernelW] = weights.shape;
+    const outChannels = depthwise ? weights.shape[3] : weights.shape[0];
+    const geometry = {
+      depthwise,
+      kernelH,
+      kernelW,
+      strideH: conv.strideH,
+      strideW: conv.strideW,
+      dilationH: conv.dilationH,
+      dilationW: conv.dilationW,
+      padding: conv.padding,
+      clampHigh: conv.activation === 'relu6' ? 6 : conv.activation === 'relu' ? Infinity : undefined,
+    };
+    return unary(op, (x) => {
+      const result = floatConvolution(
+        x.dataSync() as Float32Array,
+        x.shape as [number, number, number, number],
+        weightValues,
+        biasValues,
+        outChannels,
+        geometry,
+      );
+      return tf.tensor4d(result.output, result.shape);
+    });
   }
 
   /**
@@ -231,13 +272,30 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
   function hybridConv(op: TfliteOperator, axes: number[]): Step {
     const conv = op.conv!;
     const { filter, scales } = filterOf(op, false);
-    const bias = keep(tf.tensor1d(tensorValues(model.tensors[op.inputs[2]])));
-    const channelScale = keep(tf.tensor1d(scales));
+    const bias = tensorValues(model.tensors[op.inputs[2]]);
+    const high = conv.activation === 'relu6' ? 6 : conv.activation === 'relu' ? Infinity : undefined;
+    if (axes.length === 1) {
+      return unary(op, (x) => {
+        const { centred, scale } = quantizeDynamically(x, axes);
+        const acc = convolve(op, centred, filter);
+        const out = gemmOutput(
+          acc.dataSync() as Float32Array,
+          scale.dataSync() as Float32Array,
+          scales,
+          bias,
+          high,
+        );
+        return tf.tensor(out, acc.shape);
+      });
+    }
     return unary(op, (x) => {
-      const { centred, scale } = quantizeDynamically(x, axes);
-      const acc = convolve(op, centred, filter);
-      const y = tf.add(tf.mul(tf.mul(acc, scale), channelScale), bias);
-      return conv.activation === 'relu6' ? tf.relu6(y) : conv.activation === 'relu' ? tf.relu(y) : y;
+      const { centred, scales: imageScales } = quantizeImagesAsTflite(
+        x.dataSync() as Float32Array,
+        x.shape[0],
+      );
+      const acc = convolve(op, tf.tensor(centred, x.shape), filter);
+      const out = depthwiseHybridOutput(acc.dataSync() as Float32Array, imageScales, scales, bias, high);
+      return tf.tensor(out, acc.shape);
     });
   }
 
@@ -258,10 +316,10 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     const fromMax = tf.sub(127, rmaxScaled);
     const useMin = tf.greater(tf.add(tf.add(rminScaled, -128), tf.add(rmaxScaled, 127)), 0);
     const zeroPoint = tf.round(tf.clipByValue(tf.where(useMin, fromMin, fromMax), -128, 127));
-    // XNNPACK keeps 1/multiplier as the scale and converts with 1/scale: the reciprocal taken twice in float32.
+    // The values are multiplied by 255 / range itself; the scale handed on is its float32 reciprocal.
     const scale = tf.div(1, inverse);
     const centred = tf.sub(
-      tf.clipByValue(tf.add(tf.round(tf.mul(x, tf.div(1, scale))), zeroPoint), -128, 127),
+      tf.clipByValue(tf.add(tf.round(tf.mul(x, inverse)), zeroPoint), -128, 127),
       zeroPoint,
     );
     return { centred, scale };
@@ -280,8 +338,7 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     );
     const [low, high] = activationRange(conv.activation, outQ);
     return unary(op, (x) => {
-      const acc = convolve(op, x, filter, bias);
-      return tf.clipByValue(tf.round(tf.mul(acc, multipliers)), low, high);
+      return requantize(tf, convolve(op, x, filter, bias), multipliers, low, high);
     });
   }
 
@@ -299,11 +356,16 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     const bias = keep(tf.tensor1d(biasValues));
     if (!quantized && weights.type === TensorType.INT8) {
       const intMatrix = keep(tf.tidy(() => tf.transpose(tf.tensor2d(tensorValues(weights), [units, depth]))));
-      const channelScale = keep(tf.tensor1d(scales));
       return unary(op, (x) => {
         const { centred, scale } = quantizeDynamically(tf.reshape(x, [-1, depth]), [1]);
         const acc = tf.matMul(centred as tfc.Tensor2D, intMatrix as tfc.Tensor2D);
-        return tf.add(tf.mul(tf.mul(acc, scale), channelScale), bias);
+        const out = gemmOutput(
+          acc.dataSync() as Float32Array,
+          scale.dataSync() as Float32Array,
+          scales,
+          biasValues,
+        );
+        return tf.tensor(out, acc.shape);
       });
     }
     if (!quantized) {
@@ -318,7 +380,7 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     const [low, high] = activationRange(op.fullyConnected?.activation ?? 'none', outQ);
     return unary(op, (x) => {
       const acc = tf.add(tf.matMul(tf.reshape(x, [-1, depth]), matrix as tfc.Tensor2D), bias);
-      return tf.clipByValue(tf.round(tf.mul(acc, multipliers)), low, high);
+      return requantize(tf, acc, multipliers, low, high);
     });
   }
 
@@ -335,12 +397,8 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
       const view = patches.length === count * size ? patches : patches.subarray(0, count * size);
       const [scores, embeddings] = tf.tidy(() => {
         let x: Tensor = tf.tensor4d(view, [count, YAMNET_PATCH_FRAMES, YAMNET_BANDS, 1]);
-        if (inputQuant) {
-          x = tf.clipByValue(
-            tf.round(tf.mul(x, f32(1 / inputQuant.scale))),
-            -128 - inputQuant.zeroPoint,
-            127 - inputQuant.zeroPoint,
-          );
+        if (inputQuant && inputMultiplier) {
+          x = requantize(tf, x, inputMultiplier, -128 - inputQuant.zeroPoint, 127 - inputQuant.zeroPoint);
         }
         const values = new Map<number, Tensor>([[networkInput, x]]);
         for (const step of steps) step(values);
