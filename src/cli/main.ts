@@ -39,6 +39,9 @@ const USAGE = `usage: cry-baby <command> [options]
                                         download the official YAMNet file once (sha256-checked) into DIR
                                         (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)
   train --manifest M --out DIR [--seed N] [--epochs N] [--samples-per-epoch N] [--limit-per-class N]
+        [--band-limit HZ] [--hold-out PREFIX,...] [--noncry-weighting clips|sqrt]
+                                        --band-limit: channel-blind input (only the mel bands below HZ);
+                                        --hold-out: leave these manifest folders out (a cross-source fold)
   listen [--model M] [--device D] [--recorder sox|rec|arecord] [--hop S] [--csv predictions.csv]
 
   --model yamnet|cry-baby-cnn|auto|DIR  the cry model (default auto: YAMNet when its file is installed, else the
@@ -444,9 +447,16 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
       'max-fpr',
       'target-recall',
       'backend',
+      'band-limit',
+      'hold-out',
+      'noncry-weighting',
     ],
   );
   const manifest = args.options.manifest;
+  const weighting = args.options['noncry-weighting'];
+  if (weighting !== undefined && weighting !== 'clips' && weighting !== 'sqrt')
+    throw new Error('--noncry-weighting must be clips or sqrt');
+  const holdOut = args.options['hold-out'];
   const target = args.options.out;
   if (typeof manifest !== 'string' || typeof target !== 'string')
     throw new Error('train needs --manifest and --out');
@@ -462,6 +472,10 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
     targetRecall: numberOption(args, 'target-recall', DEFAULT_TRAINING.targetRecall),
     limitPerClass: limit > 0 ? limit : undefined,
     backend: backendOption(args.options.backend),
+    bandLimitHz:
+      args.options['band-limit'] === undefined ? undefined : numberOption(args, 'band-limit', 4000),
+    holdOut: typeof holdOut === 'string' ? holdOut.split(',').filter(Boolean) : undefined,
+    noncryWeighting: weighting,
     command: ['cry-baby', 'train', ...argv].join(' '),
     log: out,
   });

@@ -8,6 +8,7 @@ import * as path from 'path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ensureTf, BackendName, TfRuntime } from './tf';
 import { loadLayersModel } from './storage';
+import { createModelInput } from './input-bands';
 import { parseModelMetadata, ModelMetadata } from './metadata';
 
 /** What a loaded classifier reports about itself. */
@@ -22,7 +23,10 @@ export interface ClassifierInfo {
 export interface CryClassifier {
   /** Loads TensorFlow.js, the model and its metadata (once; later calls return the same promise). */
   ensureLoaded(): Promise<ClassifierInfo>;
-  /** Probabilities (0..1) for a batch of normalised log-mels, each nMels x frames, row-major. */
+  /**
+   * Probabilities (0..1) for a batch of normalised log-mels, each nMels x frames of the model's preprocessing,
+   * row-major (a channel-blind model keeps only its lowest bands, see input-bands.ts).
+   */
   predict(spectrograms: readonly Float32Array[]): Promise<number[]>;
   dispose(): void;
 }
@@ -43,7 +47,14 @@ export function createCryClassifier(
   modelDir: string,
   options: { backend?: BackendName } = {},
 ): CryClassifier {
-  let loading: Promise<{ info: ClassifierInfo; model: tfl.LayersModel; runtime: TfRuntime }> | undefined;
+  let loading:
+    | Promise<{
+        info: ClassifierInfo;
+        model: tfl.LayersModel;
+        runtime: TfRuntime;
+        toInput: (spectrogram: Float32Array) => Float32Array;
+      }>
+    | undefined;
   let disposed = false;
   const load = async () => {
     const metadataPath = path.join(modelDir, 'metadata.json');
@@ -58,10 +69,12 @@ export function createCryClassifier(
         `model input shape [${declared.join(', ')}] does not match metadata.json inputShape [${metadata.inputShape.join(', ')}]`,
       );
     }
+    const { nMels, frames, keptBands } = metadata.preprocessing;
     return {
       info: { modelDir, metadata, backend: runtime.backend, backendNotes: runtime.notes },
       model,
       runtime,
+      toInput: createModelInput(nMels, frames, keptBands),
     };
   };
   const loaded = () => {
@@ -74,22 +87,24 @@ export function createCryClassifier(
       return (await loaded()).info;
     },
     async predict(spectrograms) {
-      const { info, model, runtime } = await loaded();
+      const { info, model, runtime, toInput } = await loaded();
       if (spectrograms.length === 0) return [];
+      const { nMels, frames: spectrogramFrames } = info.metadata.preprocessing;
       const [mels, frames, channels] = info.metadata.inputShape;
       const size = mels * frames * channels;
       for (const spectrogram of spectrograms) {
-        if (spectrogram.length !== size) {
+        if (spectrogram.length !== nMels * spectrogramFrames) {
           throw new Error(
-            `expected a ${mels} x ${frames} spectrogram (${size} values), got ${spectrogram.length} values`,
+            `expected a ${nMels} x ${spectrogramFrames} spectrogram (${nMels * spectrogramFrames} values), got ${spectrogram.length} values`,
           );
         }
       }
+      const inputs = spectrograms.map(toInput);
       // The live path predicts one window a second: hand that window to the tensor without a joined copy.
-      let joined = spectrograms[0];
-      if (spectrograms.length > 1) {
-        joined = new Float32Array(size * spectrograms.length);
-        spectrograms.forEach((spectrogram, i) => joined.set(spectrogram, i * size));
+      let joined = inputs[0];
+      if (inputs.length > 1) {
+        joined = new Float32Array(size * inputs.length);
+        inputs.forEach((input, i) => joined.set(input, i * size));
       }
       const tf = runtime.tf;
       const output = tf.tidy(

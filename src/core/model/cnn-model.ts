@@ -63,7 +63,7 @@ export function createCnnCryModel(
       return verdicts;
     },
     async classifySpectrogram(spectrogram, shape) {
-      const [mels, frames] = (await classifier.ensureLoaded()).metadata.inputShape;
+      const { nMels: mels, frames } = (await classifier.ensureLoaded()).metadata.preprocessing;
       if (
         shape &&
         (shape.nMels !== mels || shape.frames !== frames || spectrogram.length !== mels * frames)

@@ -13,7 +13,14 @@ export interface ModelMetadata {
   readonly format: 'tfjs-layers';
   readonly labels: readonly ['noncry', 'cry'];
   readonly inputShape: readonly [number, number, number];
-  readonly preprocessing: MelSettings & { readonly normalisation: string; readonly silence: string };
+  readonly preprocessing: MelSettings & {
+    readonly normalisation: string;
+    readonly silence: string;
+    /** Channel-blind input: only the lowest this many mel bands reach the network (see input-bands.ts). */
+    readonly keptBands?: number;
+    /** The frequency those bands lie below, in Hz. */
+    readonly bandLimitHz?: number;
+  };
   readonly threshold: number;
   readonly thresholdRule?: string;
   readonly training?: Readonly<Record<string, unknown>>;
@@ -38,9 +45,18 @@ export function parseModelMetadata(value: unknown, source: string): ModelMetadat
   if (!p || typeof p.sampleRate !== 'number' || typeof p.nMels !== 'number' || typeof p.frames !== 'number') {
     fail('preprocessing must give sampleRate, nMels, frames, nFft, hopLength');
   }
-  if (p && shape && (p.nMels !== shape[0] || p.frames !== shape[1])) {
+  if (
+    p?.keptBands !== undefined &&
+    !(Number.isInteger(p.keptBands) && p.keptBands > 0 && p.keptBands <= p.nMels)
+  ) {
     fail(
-      `preprocessing (${p.nMels} mels x ${p.frames} frames) does not match inputShape ${JSON.stringify(shape)}`,
+      `preprocessing.keptBands must be a whole number from 1 to ${p.nMels}, got ${JSON.stringify(p.keptBands)}`,
+    );
+  }
+  const rows = p?.keptBands ?? p?.nMels;
+  if (p && shape && (rows !== shape[0] || p.frames !== shape[1])) {
+    fail(
+      `preprocessing (${rows} mels x ${p.frames} frames) does not match inputShape ${JSON.stringify(shape)}`,
     );
   }
   return object as ModelMetadata;

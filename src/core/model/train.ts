@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../dsp/mel';
+import { bandsBelow, createModelInput } from './input-bands';
 import { buildCryNetwork } from './architecture';
 import { makeTrainingExample, createLowPassBank, AugmentationPools, weightedPool } from './augment';
 import { loadClips } from './dataset';
@@ -45,6 +46,18 @@ export interface TrainingOptions {
   /** Recall the threshold must keep on validation clips (the highest such threshold is chosen). */
   readonly targetRecall: number;
   readonly backend?: BackendName;
+  /**
+   * Channel-blind input: only the mel bands wholly below this frequency (Hz) reach the network, re-standardised
+   * (see input-bands.ts). Unset: all bands.
+   */
+  readonly bandLimitHz?: number;
+  /**
+   * Manifest path prefixes (`cry/esc50`, `noncry/music/hedgewars`) left out of training and validation
+   * altogether, for a model measured on sources it never saw (a cross-source fold).
+   */
+  readonly holdOut?: readonly string[];
+  /** How non-cry sources are drawn: every clip alike (default) or each source by the square root of its clips. */
+  readonly noncryWeighting?: 'clips' | 'sqrt';
   /** The command line, recorded in the metadata. */
   readonly command: string;
   readonly log: (line: string) => void;
@@ -98,7 +111,25 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
   const { tf, backend, notes } = await ensureTf(options.backend);
   log(`backend: ${backend}${notes.length ? ` (not used: ${notes.join('; ')})` : ''}`);
 
-  const rows = limitRows(readManifest(options.manifest), options.seed, options.limitPerClass);
+  const holdOut = options.holdOut ?? [];
+  const under = (row: ManifestRow, prefix: string) =>
+    row.path === prefix || row.path.startsWith(`${prefix.replace(/\/+$/, '')}/`);
+  const heldOut = (row: ManifestRow) => holdOut.some((prefix) => under(row, prefix));
+  const allRows = readManifest(options.manifest);
+  for (const prefix of holdOut) {
+    if (!allRows.some((row) => under(row, prefix)))
+      throw new Error(`--hold-out ${prefix} matches no clip of the manifest`);
+  }
+  const rows = limitRows(
+    allRows.filter((row) => !heldOut(row)),
+    options.seed,
+    options.limitPerClass,
+  );
+  if (holdOut.length) {
+    log(
+      `held out (neither trained nor validated on): ${allRows.length - rows.length} clips of ${holdOut.join(', ')}`,
+    );
+  }
   log(`loading ${rows.length} clips from ${options.manifest}`);
   let lastReport = 0;
   const clips = await loadClips(rows, rate, (done, total) => {
@@ -126,7 +157,12 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
     ),
     noncry: weightedPool(
       noncryIndex.map((i) => clips[i]),
-      noncryIndex.map((i) => sourceOf(rows[i])),
+      noncryIndex.map((i) =>
+        options.noncryWeighting === 'sqrt'
+          ? rows[i].path.split('/').slice(0, 3).join('/')
+          : sourceOf(rows[i]),
+      ),
+      options.noncryWeighting ?? 'clips',
     ),
     backgrounds: trainIndex
       .filter((i) => rows[i].label === 'noncry' && clips[i].length >= windowLength)
@@ -144,16 +180,24 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
     `split: train ${trainRows.length} clips (${cryIndex.length} cry), validation ${validationRows.length} clips ` +
       `(${validationRows.filter((r) => r.label === 'cry').length} cry), no recording group in both`,
   );
-  const validationWindows = validationIndex.map((i) => recordingSpectrograms(clips[i]).spectrograms);
+  const keptBands = options.bandLimitHz ? bandsBelow(settings, options.bandLimitHz) : settings.nMels;
+  if (keptBands < 8)
+    throw new Error(`--band-limit ${options.bandLimitHz} Hz keeps only ${keptBands} mel bands`);
+  const toInput = createModelInput(settings.nMels, settings.frames, keptBands);
+  if (keptBands < settings.nMels)
+    log(`channel-blind input: the ${keptBands} mel bands below ${options.bandLimitHz} Hz`);
+  const validationWindows = validationIndex.map((i) =>
+    recordingSpectrograms(clips[i]).spectrograms.map(toInput),
+  );
   log(`validation windows: ${validationWindows.reduce((n, w) => n + w.length, 0)}`);
 
   const melOf = createMelSpectrogram(settings);
   const random = createRandomSource(options.seed);
   const lowPass = createLowPassBank(rate);
-  const model = buildCryNetwork(settings.nMels, settings.frames, options.seed);
+  const model = buildCryNetwork(keptBands, settings.frames, options.seed);
   const optimizer = tf.train.adam(1e-3);
   model.compile({ optimizer, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-  const size = settings.nMels * settings.frames;
+  const size = keptBands * settings.frames;
 
   const predictValidation = async (): Promise<number[]> => {
     const result: number[] = [];
@@ -165,9 +209,9 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
         chunk.forEach((w, k) => input.set(w, k * size));
         const output = tf.tidy(
           () =>
-            model.predict(
-              tf.tensor4d(input, [chunk.length, settings.nMels, settings.frames, 1]),
-            ) as ReturnType<typeof tf.tensor>,
+            model.predict(tf.tensor4d(input, [chunk.length, keptBands, settings.frames, 1])) as ReturnType<
+              typeof tf.tensor
+            >,
         );
         const values = await output.data();
         output.dispose();
@@ -191,10 +235,13 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       const labels = new Float32Array(options.batchSize);
       for (let k = 0; k < options.batchSize; k++) {
         const label = k % 2 === 0 ? 'cry' : 'noncry';
-        input.set(melOf(makeTrainingExample(label, pools, lowPass, random, windowLength)).norm, k * size);
+        input.set(
+          toInput(melOf(makeTrainingExample(label, pools, lowPass, random, windowLength)).norm),
+          k * size,
+        );
         labels[k] = label === 'cry' ? 1 : 0;
       }
-      const xs = tf.tensor4d(input, [options.batchSize, settings.nMels, settings.frames, 1]);
+      const xs = tf.tensor4d(input, [options.batchSize, keptBands, settings.frames, 1]);
       const ys = tf.tensor2d(labels, [options.batchSize, 1]);
       const [loss, accuracy] = (await model.trainOnBatch(xs, ys)) as number[];
       tf.dispose([xs, ys]);
@@ -252,11 +299,15 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
     name: 'cry-baby',
     format: 'tfjs-layers',
     labels: ['noncry', 'cry'],
-    inputShape: [settings.nMels, settings.frames, 1],
+    inputShape: [keptBands, settings.frames, 1],
     preprocessing: {
       ...settings,
-      normalisation: 'power_to_db(ref=1, amin=1e-10, top_db=80), then one global z-score per 4 s window',
+      normalisation:
+        keptBands < settings.nMels
+          ? `power_to_db(ref=1, amin=1e-10, top_db=80) of all ${settings.nMels} bands, then the lowest ${keptBands} bands (wholly below ${options.bandLimitHz} Hz) z-scored on their own per 4 s window`
+          : 'power_to_db(ref=1, amin=1e-10, top_db=80), then one global z-score per 4 s window',
       silence: 'a window whose dB values have zero spread normalises to all zeros',
+      ...(keptBands < settings.nMels ? { keptBands, bandLimitHz: options.bandLimitHz } : {}),
     },
     threshold,
     thresholdRule: `highest threshold keeping validation recall >= ${options.targetRecall} with clip-level false-positive rate <= ${options.maxFalsePositiveRate} (else the highest recall within that rate)`,
@@ -273,7 +324,11 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       manifest: path.basename(options.manifest),
       split:
         'group-held-out: ESC-50 fold 5, and 20 % of other recording groups (install id, speaker, voice, sound set) by seeded hash',
-      sampling: 'balanced classes; within a class every clip alike',
+      sampling:
+        options.noncryWeighting === 'sqrt'
+          ? 'balanced classes; cry clips alike; each non-cry source (category/source) by the square root of its clip count'
+          : 'balanced classes; within a class every clip alike',
+      ...(holdOut.length ? { heldOut: holdOut } : {}),
       augmentation:
         'random crop, peak gain -30..-1 dBFS, low-pass 3.4-7.6 kHz (p 0.6, both classes), non-cry mixed under cries (p 0.5) and under non-cry (p 0.25) at 0-20 dB SNR, white/brown noise at 10-40 dB SNR (p 0.5), short clips zero-padded or placed in backgrounds, digital silence (non-cry, p 0.03), short events in digital silence (both, p 0.07-0.1)',
       data: {

@@ -78,6 +78,10 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
   const quantizeOp = model.operators.slice(0, firstConv).find((op) => op.code === BuiltinOperator.QUANTIZE);
   const networkInput = model.operators[firstConv].inputs[0];
   const inputQuant = quantizeOp ? perTensor(model.tensors[quantizeOp.outputs[0]]) : undefined;
+  // A dynamic-range file: int8 weights with float activations (the classification file's input is quantised).
+  const dynamicRange =
+    !inputQuant &&
+    model.tensors.some((tensor) => tensor.type === TensorType.INT8 && tensor.data !== undefined);
   const inputMultiplier = inputQuant ? keep(tf.tensor1d([f32(1 / inputQuant.scale)])) : undefined;
   const steps: Step[] = [];
   let scoresTensor = -1;
@@ -234,8 +238,18 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
     // XNNPACK takes the pointwise convolutions as dynamically quantised GEMMs (one quantisation per pixel, a row
     // of the GEMM); the depthwise ones stay with TFLite's hybrid kernel, which quantises per image (hybrid.ts).
     if (weights.type === TensorType.INT8) return hybridConv(op, depthwise ? [1, 2, 3] : [3]);
-    // Float weights: summed in JavaScript in XNNPACK's order with fused multiply-adds (see float-conv.ts), so
-    // the layers after them start from the interpreter's exact values.
+    if (!dynamicRange) {
+      // An all-float file (the official float32 one): TensorFlow.js's own convolution, fast, float32 but not
+      // in XNNPACK's summation order.
+      const { filter } = filterOf(op, true);
+      const bias = keep(tf.tensor1d(tensorValues(model.tensors[op.inputs[2]])));
+      const activation =
+        conv.activation === 'relu6' ? 'relu6' : conv.activation === 'relu' ? 'relu' : 'linear';
+      return unary(op, (x) => convolve(op, x, filter, bias, activation));
+    }
+    // Float weights among int8 ones (the dynamic-range file's first layers): summed in JavaScript in XNNPACK's
+    // order with fused multiply-adds (see float-conv.ts), so that the quantised layers after them start from the
+    // interpreter's exact values (their input quantisation turns any difference into a rounding flip).
     const weightValues = tensorValues(weights);
     const biasValues = tensorValues(model.tensors[op.inputs[2]]);
     const [, kernelH, kernelW] = weights.shape;
