@@ -2,7 +2,9 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../src/core/dsp/mel';
 import { createCryClassifier } from '../src/core/model/classifier';
+import { bandsBelow, createModelInput } from '../src/core/model/input-bands';
 import { readManifest, recordingGroup, splitOf } from '../src/core/model/manifest';
 import { librosaDir, loadFixture, projectRoot, sharedDir, tempDir } from './fixtures';
 import { writeTinyModel } from './tiny-model';
@@ -151,6 +153,71 @@ describe('the cry-baby CLI and the training pipeline', function () {
     const classifier = createCryClassifier(out);
     const [p] = await classifier.predict([new Float32Array(128 * 126)]);
     assert.ok(p >= 0 && p <= 1);
+    classifier.dispose();
+  });
+
+  it('channel-blind input: the bands wholly below 4 kHz, z-scored on their own (equal to z-scoring their dB)', () => {
+    assert.strictEqual(bandsBelow(DEFAULT_MEL_SETTINGS, 4000), 99);
+    assert.strictEqual(bandsBelow(DEFAULT_MEL_SETTINGS, 8000), 128);
+    const wav = readWav(fs.readFileSync(path.join(librosaDir(), 'chirp_100_7000_4s.wav')));
+    const mel = createMelSpectrogram(DEFAULT_MEL_SETTINGS)(wav.samples);
+    const input = createModelInput(128, 126, 99)(mel.norm);
+    assert.strictEqual(input.length, 99 * 126);
+    const rows = mel.db.subarray(0, 99 * 126);
+    const mean = rows.reduce((a, b) => a + b, 0) / rows.length;
+    const std = Math.sqrt(rows.reduce((a, b) => a + (b - mean) ** 2, 0) / rows.length);
+    let worst = 0;
+    rows.forEach((v, i) => (worst = Math.max(worst, Math.abs((v - mean) / std - input[i]))));
+    assert.ok(worst < 1e-4, `differs by ${worst}`);
+    assert.ok(createModelInput(128, 126, 99)(new Float32Array(128 * 126)).every((v) => v === 0));
+    assert.strictEqual(createModelInput(128, 126)(mel.norm), mel.norm);
+  });
+
+  it('train --band-limit 4000 --hold-out: a channel-blind model that never saw the held-out folders', async () => {
+    const out = tempDir('cry-train-blind-');
+    const result = cli([
+      'train',
+      '--manifest',
+      MANIFEST(),
+      '--out',
+      out,
+      '--limit-per-class',
+      '4',
+      '--epochs',
+      '1',
+      '--samples-per-epoch',
+      '32',
+      '--band-limit',
+      '4000',
+      '--hold-out',
+      'cry/esc50,noncry/music',
+    ]);
+    assert.strictEqual(result.status, 0, result.stderr + result.stdout);
+    assert.match(result.stdout, /channel-blind input: the 99 mel bands below 4000 Hz/);
+    assert.match(
+      result.stdout,
+      /held out \(neither trained nor validated on\): \d+ clips of cry\/esc50, noncry\/music/,
+    );
+    const metadata = JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8')) as {
+      inputShape: number[];
+      preprocessing: { keptBands: number; bandLimitHz: number; nMels: number };
+      training: { heldOut: string[]; data: Record<string, Record<string, unknown>> };
+    };
+    assert.deepStrictEqual(metadata.inputShape, [99, 126, 1]);
+    assert.deepStrictEqual(
+      [metadata.preprocessing.keptBands, metadata.preprocessing.bandLimitHz, metadata.preprocessing.nMels],
+      [99, 4000, 128],
+    );
+    assert.deepStrictEqual(metadata.training.heldOut, ['cry/esc50', 'noncry/music']);
+    const categories = Object.keys({ ...metadata.training.data.train, ...metadata.training.data.validation });
+    assert.ok(!categories.includes('noncry/music'), categories.join(', '));
+    // The classifier takes the 128-band spectrogram every producer makes; what lies above 4 kHz does not count.
+    const classifier = createCryClassifier(out);
+    const wav = readWav(fs.readFileSync(path.join(librosaDir(), 'chirp_100_7000_4s.wav')));
+    const spectrogram = createMelSpectrogram(DEFAULT_MEL_SETTINGS)(wav.samples).norm;
+    const changedAbove = Float32Array.from(spectrogram, (v, i) => (i >= 99 * 126 ? -v * 3 + 1 : v));
+    const [p, q] = await classifier.predict([spectrogram, changedAbove]);
+    assert.strictEqual(p, q);
     classifier.dispose();
   });
 
