@@ -10,6 +10,7 @@ import { parseCsvLine } from '../src/core/model/manifest';
 import { float32ToPcm16 } from '../src/core/audio/pcm';
 import { helper, loadFlow, nextError, nextMessage, nextStatus, events } from './node-helper';
 import { tempDir } from './fixtures';
+import { createRandomSource } from '../src/core/model/random';
 
 describe('CSV log and clip store', () => {
   it('quotes fields as RFC 4180 says', () => {
@@ -172,6 +173,92 @@ describe('CSV log and clip store', () => {
       `episode ${fs.statSync(episode).size} bytes within ${limit}`,
     );
     assert.ok(readWav(fs.readFileSync(episode)).samples.length >= 64000, 'the episode keeps its start');
+  });
+
+  it('a month of nights in one clip folder: never over the cap, nothing past its age, the family files kept', async () => {
+    const dir = tempDir('cry-month-');
+    const family = ['grandma-singing.wav', 'first-words.wav', 'notes.txt'];
+    for (const name of family) fs.writeFileSync(path.join(dir, name), Buffer.alloc(300000, 7));
+    const rate = 8000;
+    const day = 86400000;
+    let clock = Date.now();
+    const random = createRandomSource(2026);
+    const closed: { audio: string; image?: string }[] = [];
+    const noise = Float32Array.from({ length: 4 * rate }, () => (random.next() - 0.5) * 0.2);
+    const ownFiles = () => fs.readdirSync(dir).filter((name) => !family.includes(name));
+    const ownBytes = () => ownFiles().reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0);
+    // Days 1-20 under a 6 MB cap (the cap decides), then the parent lowers the age limit to 3 days and lifts the
+    // cap (age decides): the same folder, a new store that reads its index from disk.
+    const phases = [
+      { days: 20, maxTotalBytes: 6_000_000, maxAgeDays: 7 },
+      { days: 10, maxTotalBytes: 1e9, maxAgeDays: 3 },
+    ];
+    let position = 0;
+    let episodes = 0;
+    let peakBytes = 0;
+    let lastWrite = clock;
+    for (const phase of phases) {
+      const store = createClipStore({
+        folder: dir,
+        mode: 'episode',
+        preRollSeconds: 2,
+        episodeImages: true,
+        maxAgeDays: phase.maxAgeDays,
+        maxTotalBytes: phase.maxTotalBytes,
+        now: () => clock,
+        onEpisodeClosed: (clip) => closed.push(clip),
+      });
+      for (let d = 0; d < phase.days; d++) {
+        for (let e = 0; e < 6; e++) {
+          const crying = 15 + Math.floor(random.next() * 45);
+          // Quiet windows, the cry, quiet windows (the episode ends), each window 4 s at a 1 s hop.
+          for (let w = 0; w < 8 + crying + 4; w++) {
+            await store.add({
+              samples: noise,
+              sampleRate: rate,
+              startSample: position,
+              source: 'nursery',
+              time: new Date(clock),
+              crying: w >= 8 && w < 8 + crying,
+            });
+            lastWrite = clock;
+            position += rate;
+            clock += 1000;
+          }
+          episodes++;
+          peakBytes = Math.max(peakBytes, ownBytes());
+          assert.ok(ownBytes() <= phase.maxTotalBytes, `day ${d}: ${ownBytes()} bytes over the cap`);
+          clock += 3 * 3600000;
+          position += 3 * 3600 * rate;
+        }
+        clock += day - 18 * 3600000;
+        for (const name of family) assert.strictEqual(fs.statSync(path.join(dir, name)).size, 300000, name);
+        // Retention runs with each window (a microphone gives one a second; the simulation skips the quiet hours):
+        // at the last window, no clip whose episode began before the age limit (plus the longest episode) was left.
+        const limit = lastWrite - phase.maxAgeDays * day - 120000;
+        for (const name of ownFiles()) {
+          const began = Date.parse(
+            name.slice(0, 24).replace(/T(\d\d)-(\d\d)-(\d\d)-(\d{3})Z/, 'T$1:$2:$3.$4Z'),
+          );
+          assert.ok(began >= limit, `${name} outlived ${phase.maxAgeDays} days`);
+        }
+      }
+      await store.close();
+    }
+    assert.strictEqual(closed.length, episodes);
+    assert.strictEqual(episodes, 180);
+    // Every clip still there is whole: its header says its size, and the picture beside it is a PNG.
+    for (const name of ownFiles()) {
+      const bytes = fs.readFileSync(path.join(dir, name));
+      if (name.endsWith('.wav')) {
+        assert.strictEqual(bytes.readUInt32LE(40), bytes.length - 44, name);
+        assert.ok(readWav(bytes).samples.length >= 15 * rate, name);
+      } else assert.strictEqual(bytes.subarray(1, 4).toString('latin1'), 'PNG', name);
+    }
+    const kept = ownFiles().filter((name) => name.endsWith('.wav')).length;
+    // Three days of six episodes, give or take the episode at the boundary.
+    assert.ok(kept >= 17 && kept <= 19, `${kept} episode clips kept`);
+    assert.ok(peakBytes > 4_000_000, `the cap was reached (${peakBytes} bytes at most)`);
   });
 
   it('saves a crying episode as one WAV with its pre-roll, stitched from overlapping windows', async () => {

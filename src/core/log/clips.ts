@@ -27,6 +27,8 @@ export interface ClipStoreSettings {
   readonly episodeImages?: boolean;
   readonly maxAgeDays: number;
   readonly maxTotalBytes: number;
+  /** The clock for ages (milliseconds since 1970; Date.now unless a test simulates weeks). */
+  readonly now?: () => number;
 }
 
 /** One window to store. */
@@ -116,6 +118,7 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
   // removed, so retention costs no directory scan per window.
   let index: ClipEntry[] | undefined;
   let total = 0;
+  const now = settings.now ?? Date.now;
 
   const loadIndex = async (): Promise<ClipEntry[]> => {
     await fs.promises.mkdir(settings.folder, { recursive: true });
@@ -139,13 +142,13 @@ export function createClipStore(settings: ClipStoreSettings): ClipStore {
         : clips.find((c) => c.file === file);
     if (existing) {
       existing.size += bytes;
-      existing.mtime = Date.now();
-    } else clips.push({ file, size: bytes, mtime: Date.now() });
+      existing.mtime = now();
+    } else clips.push({ file, size: bytes, mtime: now() });
     total += bytes;
   };
 
   const enforceRetention = async (clips: ClipEntry[], protectedFiles: Set<string>, incoming = 0) => {
-    const oldest = Date.now() - settings.maxAgeDays * 86400000;
+    const oldest = now() - settings.maxAgeDays * 86400000;
     for (let i = 0; i < clips.length;) {
       const clip = clips[i];
       if (protectedFiles.has(clip.file)) {
