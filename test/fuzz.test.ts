@@ -9,6 +9,7 @@ import cryDetectNode from '../nodes/cry-detect';
 import cryLogNode from '../nodes/cry-log';
 import cryMelNode from '../nodes/cry-mel';
 import cryStreamNode from '../nodes/cry-stream';
+import cryMicNode from '../nodes/cry-mic';
 import cryFileNode from '../nodes/cry-file';
 import haServerNode from '../nodes/cry-ha-server';
 import haActionNode from '../nodes/cry-ha-action';
@@ -114,6 +115,12 @@ describe('fuzz: 1,000 hostile messages per node', function () {
       name: 'cry-stream',
       node: cryStreamNode,
       config: () => ({ url: '/nonexistent/recording.wav', autoStart: false }),
+    },
+    {
+      // A real recorder on a device that does not exist: each "start" spawns sox, which fails at once.
+      name: 'cry-mic',
+      node: cryMicNode,
+      config: () => ({ recorder: 'sox', driver: 'alsa', device: 'cry-fuzz-no-such-device', autoStart: false }),
     },
     {
       name: 'cry-ha-action',
