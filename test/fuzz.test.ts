@@ -18,8 +18,9 @@ import haStateNode from '../nodes/cry-ha-state';
 import brokerNode from '../nodes/cry-mqtt-broker';
 import haMqttNode from '../nodes/cry-ha-mqtt';
 import { createRandomSource } from '../src/core/model/random';
-import { collectMessages, events, helper, loadFlow } from './node-helper';
+import { collectMessages, events, helper, loadFlow, nextStatus } from './node-helper';
 import { tempDir } from './fixtures';
+import { realHa } from './real-ha';
 import { writeTinyModel } from './tiny-model';
 
 // The test helper registers Node-RED's own Complete and Catch nodes, which count the outcomes here.
@@ -88,6 +89,10 @@ describe('fuzz: 1,000 hostile messages per node', function () {
     config: () => Record<string, unknown>;
     /** Config nodes the node under test needs (default: an unconfigured Home Assistant server for HA nodes). */
     extra?: Record<string, unknown>[];
+    /** The node type, when the name says more (default: the name). */
+    type?: string;
+    /** Against the run's real Home Assistant (server 'srv' with its URL and token). */
+    connected?: boolean;
   }[] = [
     { name: 'cry-mel', node: cryMelNode, config: () => ({}) },
     {
@@ -120,7 +125,12 @@ describe('fuzz: 1,000 hostile messages per node', function () {
       // A real recorder on a device that does not exist: each "start" spawns sox, which fails at once.
       name: 'cry-mic',
       node: cryMicNode,
-      config: () => ({ recorder: 'sox', driver: 'alsa', device: 'cry-fuzz-no-such-device', autoStart: false }),
+      config: () => ({
+        recorder: 'sox',
+        driver: 'alsa',
+        device: 'cry-fuzz-no-such-device',
+        autoStart: false,
+      }),
     },
     {
       name: 'cry-ha-action',
@@ -128,6 +138,26 @@ describe('fuzz: 1,000 hostile messages per node', function () {
       config: () => ({ server: 'srv', action: 'light.turn_on' }),
     },
     { name: 'cry-ha-event', node: [haServerNode, haEventNode], config: () => ({ server: 'srv' }) },
+    {
+      // Connected: every message that makes a call reaches the real Home Assistant, which answers each (a call
+      // with no effect on the entities other tests watch).
+      name: 'cry-ha-action, connected',
+      type: 'cry-ha-action',
+      node: [haServerNode, haActionNode],
+      config: () => ({
+        server: 'srv',
+        action: 'persistent_notification.dismiss',
+        data: '{"notification_id": "cry-fuzz"}',
+      }),
+      connected: true,
+    },
+    {
+      name: 'cry-ha-event, connected',
+      type: 'cry-ha-event',
+      node: [haServerNode, haEventNode],
+      config: () => ({ server: 'srv', room: 'fuzz' }),
+      connected: true,
+    },
     {
       name: 'cry-ha-state',
       node: [haServerNode, haStateNode],
@@ -143,20 +173,26 @@ describe('fuzz: 1,000 hostile messages per node', function () {
   ];
   for (const target of targets) {
     it(`${target.name}: exactly one done per message, short errors, bounded memory`, async () => {
-      await loadFlow(Array.isArray(target.node) ? target.node : [target.node], [
-        { id: 'tab', type: 'tab' },
-        // Home Assistant as imported from the examples: no URL, no token.
-        ...(target.extra
-          ? target.extra
-          : Array.isArray(target.node)
-            ? [{ id: 'srv', type: 'cry-ha-server', baseUrl: '' }]
-            : []),
-        { id: 'under', z: 'tab', type: target.name, ...target.config(), wires: [[], []] },
-        { id: 'ok', z: 'tab', type: 'complete', scope: ['under'], uncaught: false, wires: [['okOut']] },
-        { id: 'failed', z: 'tab', type: 'catch', scope: ['under'], uncaught: false, wires: [['errOut']] },
-        { id: 'okOut', z: 'tab', type: 'helper' },
-        { id: 'errOut', z: 'tab', type: 'helper' },
-      ]);
+      const ha = target.connected ? await realHa() : undefined;
+      await loadFlow(
+        Array.isArray(target.node) ? target.node : [target.node],
+        [
+          { id: 'tab', type: 'tab' },
+          // Home Assistant as imported from the examples: no URL, no token (or the real one, connected).
+          ...(target.extra
+            ? target.extra
+            : Array.isArray(target.node)
+              ? [{ id: 'srv', type: 'cry-ha-server', baseUrl: ha ? ha.ha_url : '' }]
+              : []),
+          { id: 'under', z: 'tab', type: target.type ?? target.name, ...target.config(), wires: [[], []] },
+          { id: 'ok', z: 'tab', type: 'complete', scope: ['under'], uncaught: false, wires: [['okOut']] },
+          { id: 'failed', z: 'tab', type: 'catch', scope: ['under'], uncaught: false, wires: [['errOut']] },
+          { id: 'okOut', z: 'tab', type: 'helper' },
+          { id: 'errOut', z: 'tab', type: 'helper' },
+        ],
+        ha ? { srv: { token: ha.token } } : undefined,
+      );
+      if (ha) await nextStatus(helper.getNode('under'), 'green');
       const completed = collectMessages('okOut');
       const caught = collectMessages<{ error?: { message?: string } }>('errOut');
       let longest = 0;
