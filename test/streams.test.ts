@@ -8,6 +8,7 @@ import type { DetectionSettings } from '../src/core/detect/policy';
 import type { CryModel, CryModelInfo } from '../src/core/model/cry-model';
 import { readManifest } from '../src/core/model/manifest';
 import { scoreStreams, streamFigures, ScoredStream } from '../src/core/model/streams';
+import { streamRocSvg, streamTimelineSvg } from '../src/core/model/stream-pictures';
 import { tempDir } from './fixtures';
 
 const settings: DetectionSettings = {
@@ -78,7 +79,15 @@ describe('stream evaluation with the real detector', () => {
     };
     const figures = streamFigures([noncry, cry], settings, 1, hop);
     // One isolated loud window never starts (2 of 3 needed); three in a row start once.
-    assert.deepStrictEqual(figures.falseStartsPerHour.music, { hours: 1, starts: 1, perHour: 1 });
+    const music = figures.falseStartsPerHour.music;
+    assert.deepStrictEqual([music.hours, music.starts, music.perHour], [1, 1, 1]);
+    // On from that start until the stop rule ends it: a few seconds of the hour.
+    assert.ok(music.onShare > 0 && music.onShare < 10 / 3600, `on ${music.onShare}`);
+    // The 20 s of room noise before the cry count as non-cry time too: no start there.
+    assert.deepStrictEqual(
+      [figures.falseStartsPerHour['lead-in'].starts, figures.falseStartsPerHour['lead-in'].onShare],
+      [0, 0],
+    );
     // The three loud windows are at 1000-1002 s, inside source a.
     assert.strictEqual(figures.falseStartsPerHour['music/a'].starts, 1);
     assert.strictEqual(figures.falseStartsPerHour['music/b'].starts, 0);
@@ -89,6 +98,51 @@ describe('stream evaluation with the real detector', () => {
     assert.strictEqual(clean.medianOnsetToStart, 1.5);
     assert.ok(clean.onShare > 0.95, `on ${clean.onShare}`);
     assert.strictEqual(figures.cries['clean/esc50'].cries, 1);
+  });
+
+  it('draws the window ROC and a timeline with the episodes the real detector opened', () => {
+    const hop = 0.5;
+    const noncry: ScoredStream = {
+      name: 'music',
+      kind: 'noncry',
+      seconds: 100,
+      probabilities: Array.from({ length: 199 }, (_, i) => (i % 7) / 20),
+    };
+    const cry: ScoredStream = {
+      name: 'clean',
+      kind: 'cry',
+      seconds: 60,
+      probabilities: Array.from({ length: 119 }, (_, i) => (i * hop >= 20 && i * hop + 1 <= 40 ? 0.9 : 0.05)),
+      cry: { start: 20, end: 40, source: 'esc50' },
+    };
+    const settings = {
+      onThreshold: 0.5,
+      offThreshold: 0.2,
+      onCount: 2,
+      onWindow: 3,
+      offCount: 3,
+      offSeconds: 3,
+      cooldownSeconds: 0,
+      minDurationSeconds: 0,
+    };
+    const roc = streamRocSvg([noncry, cry], 1, hop, 0.5, 'test');
+    // Every cry window scores 0.9, every music window at most 0.3: perfectly apart.
+    assert.strictEqual(roc.auc, 1);
+    assert.match(roc.svg, /ROC AUC 1\.000/);
+    const timeline = streamTimelineSvg(
+      [
+        { stream: cry, seconds: 60 },
+        { stream: noncry, seconds: 60 },
+      ],
+      settings,
+      1,
+      hop,
+      'test',
+    );
+    // One episode (red band) on the cry row, none on the music row; the cry drawn in grey.
+    assert.strictEqual((timeline.match(/fill="#d62728"/g) ?? []).length, 1);
+    assert.strictEqual((timeline.match(/fill="#ddd"/g) ?? []).length, 1);
+    assert.match(timeline, /cry \(esc50\)[\s\S]*music/);
   });
 
   it('fits the policy that starts on the cry without a false start on the music', () => {

@@ -16,6 +16,7 @@ import { evaluationReport, EvaluationFigures, startRuleFigures } from '../core/m
 import { readManifest, splitOf, ManifestRow } from '../core/model/manifest';
 import { scoreStreams, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
 import { fitDetection, FitGrid } from '../core/detect/fit';
+import { streamRocSvg, streamTimelineSvg } from '../core/model/stream-pictures';
 import { calibrate, RoomVerdict } from '../core/detect/calibrate';
 import { FALLBACK_DETECTION, OFF_THRESHOLD_RATIO, DetectionSettings } from '../core/detect/policy';
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
@@ -33,7 +34,7 @@ const USAGE = `usage: cry-baby <command> [options]
                                         (default 1) on its audio without crying, with the real cry-detect policy
   evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N]
   evaluate <manifest.csv> --streams [--model M] [--fit] [--cries N] [--snr 0,5,10,20] [--verdicts out.json]
-                                        [--from-verdicts F] [--json]   false starts per hour, seconds to start,
+                                        [--from-verdicts F] [--pictures DIR] [--json]   false starts per hour, seconds to start,
                                         share of crying time on, with the real cry-detect policy
   models fetch yamnet [--from URL|FILE] [--dir DIR]
                                         download the official YAMNet file once (sha256-checked) into DIR
@@ -242,7 +243,7 @@ function formatFigures(name: string, f: EvaluationFigures): string {
 }
 
 const DEFAULT_FIT_GRID: FitGrid = {
-  thresholds: [0.15, 0.2, 0.25, 0.3, 0.4, 0.5],
+  thresholds: [0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95],
   starts: [
     [1, 1],
     [2, 2],
@@ -259,10 +260,10 @@ const DEFAULT_FIT_GRID: FitGrid = {
 };
 
 function formatStreamFigures(figures: StreamFigures, out: Output): void {
-  out('non-cry stream                             hours   starts  per hour');
+  out('non-cry stream                             hours   starts  per hour  on share');
   for (const [name, f] of Object.entries(figures.falseStartsPerHour)) {
     out(
-      `${name.padEnd(40)} ${f.hours.toFixed(3).padStart(7)} ${String(f.starts).padStart(8)} ${f.perHour.toFixed(2).padStart(9)}`,
+      `${name.padEnd(40)} ${f.hours.toFixed(3).padStart(7)} ${String(f.starts).padStart(8)} ${f.perHour.toFixed(2).padStart(9)} ${(100 * f.onShare).toFixed(2).padStart(8)}%`,
     );
   }
   out('');
@@ -332,6 +333,33 @@ async function streamsCommand(
       numberOption(args, 'max-false-starts', 0.1),
     );
   }
+  if (typeof args.options.pictures === 'string') {
+    const dir = args.options.pictures;
+    fs.mkdirSync(dir, { recursive: true });
+    const settings = report.fitted ? (report.fitted as ReturnType<typeof fitDetection>).settings : stored;
+    const label = `${scored.info.name} on ${String(args.positional[0] ?? 'the')} streams`;
+    const roc = streamRocSvg(scored.streams, windowSeconds, hopSeconds, settings.onThreshold, label);
+    fs.writeFileSync(path.join(dir, 'stream-roc.svg'), roc.svg);
+    const cries = scored.streams.filter((s) => s.kind === 'cry' && s.name === 'clean').slice(0, 4);
+    const others = ['music', 'speech', 'sfx']
+      .map((name) => scored.streams.find((s) => s.name === name))
+      .filter((s): s is NonNullable<typeof s> => !!s);
+    const rows = [
+      ...cries.map((stream) => ({ stream, seconds: stream.seconds })),
+      ...others.map((stream) => ({ stream, seconds: Math.min(180, stream.seconds) })),
+    ];
+    fs.writeFileSync(
+      path.join(dir, 'stream-timeline.svg'),
+      streamTimelineSvg(
+        rows,
+        settings,
+        windowSeconds,
+        hopSeconds,
+        `${label}: p(cry) (blue), start threshold (orange), cry (grey), episodes (red)`,
+      ),
+    );
+    err(`pictures in ${dir}: stream-roc.svg (window ROC AUC ${roc.auc.toFixed(3)}), stream-timeline.svg`);
+  }
   if (args.options.json) {
     out(JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
     return 0;
@@ -362,6 +390,7 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
       'verdicts',
       'from-verdicts',
       'limit-categories',
+      'pictures',
       'max-false-starts',
     ],
   );

@@ -16,6 +16,9 @@ export interface FitGrid {
   readonly cooldownSeconds: readonly number[];
 }
 
+/** The longest share of non-cry time a fitted policy may keep an episode on. */
+export const MAX_ON_SHARE = 0.01;
+
 /** A fitted policy and its figures. */
 export interface FitResult {
   readonly settings: DetectionSettings;
@@ -59,12 +62,17 @@ export function fitDetection(
               const worst = Math.max(
                 ...limitedCategories.map((c) => figures.falseStartsPerHour[c]?.perHour ?? 0),
               );
+              // Never on for more than MAX_ON_SHARE of the non-cry time (else "one start, never stops" would win).
+              const worstOn = Math.max(
+                ...limitedCategories.map((c) => figures.falseStartsPerHour[c]?.onShare ?? 0),
+              );
+              const within = worst <= maxFalseStartsPerHour && worstOn <= MAX_ON_SHARE;
               const clean = figures.cries.clean;
               if (!clean) continue;
               // Lexicographic: within the limit, fewest never-started, most time on, fastest start, fewest starts.
               const key = [
-                worst <= maxFalseStartsPerHour ? 0 : 1,
-                worst <= maxFalseStartsPerHour ? 0 : worst,
+                within ? 0 : 1,
+                within ? 0 : worst + 100 * worstOn,
                 clean.neverStarted,
                 -clean.onShare,
                 clean.medianOnsetToStart,
@@ -77,7 +85,7 @@ export function fitDetection(
     settings: best.settings,
     figures: best.figures,
     tried,
-    rule: `of ${tried} policies, keep false starts <= ${maxFalseStartsPerHour}/h on ${limitedCategories.join(', ')}; then fewest cries never started, most crying time on, fastest median start`,
+    rule: `of ${tried} policies, keep false starts <= ${maxFalseStartsPerHour}/h and the episode on for <= ${100 * MAX_ON_SHARE} % of the time on ${limitedCategories.join(', ')}; then fewest cries never started, most crying time on, fastest median start`,
   };
 }
 

@@ -33,7 +33,15 @@ export interface ScoredStream {
 
 /** What the streams give under one policy. */
 export interface StreamFigures {
-  readonly falseStartsPerHour: Record<string, { hours: number; starts: number; perHour: number }>;
+  /**
+   * Per non-cry category and source: starts, and the share of the time the episode was on (a policy that starts
+   * once and never stops has few starts and is on all the time). `lead-in` is the household noise before each
+   * cry of the cry streams: a start there is a false start too.
+   */
+  readonly falseStartsPerHour: Record<
+    string,
+    { hours: number; starts: number; perHour: number; onShare: number }
+  >;
   readonly cries: Record<
     string,
     {
@@ -204,11 +212,23 @@ export function streamFigures(
     string,
     { delays: number[]; never: number; on: number; total: number; early: number; n: number }
   >();
-  const count = (key: string, hours: number, starts: number) => {
-    const entry = (falseStarts[key] ??= { hours: 0, starts: 0, perHour: 0 });
+  const onHours = new Map<string, number>();
+  const count = (key: string, hours: number, starts: number, hoursOn: number) => {
+    const entry = (falseStarts[key] ??= { hours: 0, starts: 0, perHour: 0, onShare: 0 });
     entry.hours += hours;
     entry.starts += starts;
     entry.perHour = entry.starts / Math.max(1e-9, entry.hours);
+    onHours.set(key, (onHours.get(key) ?? 0) + hoursOn);
+    entry.onShare = (onHours.get(key) ?? 0) / Math.max(1e-9, entry.hours);
+  };
+  /** Hours the episode was on among windows ending in (from, to]. */
+  const hoursOnBetween = (onAt: readonly boolean[], from: number, to: number) => {
+    let on = 0;
+    onAt.forEach((crying, i) => {
+      const end = i * hopSeconds + windowSeconds;
+      if (crying && end > from && end <= to) on++;
+    });
+    return (on * hopSeconds) / 3600;
   };
   for (const stream of streams) {
     const detector = createDetector(settings);
@@ -220,14 +240,27 @@ export function streamFigures(
       onAt.push(detector.state.crying);
     });
     if (stream.kind === 'noncry') {
-      count(stream.name, stream.seconds / 3600, starts.length);
+      count(stream.name, stream.seconds / 3600, starts.length, hoursOnBetween(onAt, -Infinity, Infinity));
       for (const part of stream.sources ?? []) {
         const inside = starts.filter((t) => t > part.start && t <= part.end + windowSeconds).length;
-        count(`${stream.name}/${part.source}`, (part.end - part.start) / 3600, inside);
+        count(
+          `${stream.name}/${part.source}`,
+          (part.end - part.start) / 3600,
+          inside,
+          hoursOnBetween(onAt, part.start, part.end),
+        );
       }
       continue;
     }
     const cry = stream.cry!;
+    if (stream.name === 'clean') {
+      count(
+        'lead-in',
+        cry.start / 3600,
+        starts.filter((t) => t <= cry.start).length,
+        hoursOnBetween(onAt, -Infinity, cry.start),
+      );
+    }
     for (const key of [stream.name, `${stream.name}/${cry.source}`]) {
       const group = cryGroups.get(key) ?? { delays: [], never: 0, on: 0, total: 0, early: 0, n: 0 };
       group.n++;
