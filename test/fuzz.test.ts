@@ -152,6 +152,22 @@ describe('fuzz: 1,000 hostile messages per node', function () {
       connected: true,
     },
     {
+      name: 'cry-ha-state, connected',
+      type: 'cry-ha-state',
+      node: [haServerNode, haStateNode],
+      config: () => ({ server: 'srv', name: 'fuzz room' }),
+      connected: true,
+    },
+    {
+      // The run's real Mosquitto, with Home Assistant listening on it.
+      name: 'cry-ha-mqtt, connected',
+      type: 'cry-ha-mqtt',
+      node: [brokerNode, haMqttNode],
+      config: () => ({ broker: 'brk', room: 'Fuzz room' }),
+      connected: true,
+      extra: [],
+    },
+    {
       name: 'cry-ha-event, connected',
       type: 'cry-ha-event',
       node: [haServerNode, haEventNode],
@@ -179,11 +195,13 @@ describe('fuzz: 1,000 hostile messages per node', function () {
         [
           { id: 'tab', type: 'tab' },
           // Home Assistant as imported from the examples: no URL, no token (or the real one, connected).
-          ...(target.extra
-            ? target.extra
-            : Array.isArray(target.node)
-              ? [{ id: 'srv', type: 'cry-ha-server', baseUrl: ha ? ha.ha_url : '' }]
-              : []),
+          ...(target.extra && ha && target.type === 'cry-ha-mqtt'
+            ? [{ id: 'brk', type: 'cry-mqtt-broker', brokerUrl: `mqtt://${ha.mqtt_host}:${ha.mqtt_port}` }]
+            : target.extra
+              ? target.extra
+              : Array.isArray(target.node)
+                ? [{ id: 'srv', type: 'cry-ha-server', baseUrl: ha ? ha.ha_url : '' }]
+                : []),
           { id: 'under', z: 'tab', type: target.type ?? target.name, ...target.config(), wires: [[], []] },
           { id: 'ok', z: 'tab', type: 'complete', scope: ['under'], uncaught: false, wires: [['okOut']] },
           { id: 'failed', z: 'tab', type: 'catch', scope: ['under'], uncaught: false, wires: [['errOut']] },
