@@ -337,7 +337,7 @@ async function streamsCommand(
     const dir = args.options.pictures;
     fs.mkdirSync(dir, { recursive: true });
     const settings = report.fitted ? (report.fitted as ReturnType<typeof fitDetection>).settings : stored;
-    const label = `${scored.info.name} on ${String(args.positional[0] ?? 'the')} streams`;
+    const label = `${scored.info.name} on the streams of ${path.basename(path.dirname(path.resolve(String(args.positional[0] ?? '.'))))}`;
     const roc = streamRocSvg(scored.streams, windowSeconds, hopSeconds, settings.onThreshold, label);
     fs.writeFileSync(path.join(dir, 'stream-roc.svg'), roc.svg);
     const cries = scored.streams.filter((s) => s.kind === 'cry' && s.name === 'clean').slice(0, 4);
