@@ -21,6 +21,21 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
 
 const MANIFEST = () => path.join(sharedDir(), 'data', 'train', 'manifest.csv');
 
+/** `train` on 4 clips per class and split, one epoch of 32 windows, into `out` (a pipeline check, not a model). */
+const tinyTraining = (out: string) => [
+  'train',
+  '--manifest',
+  MANIFEST(),
+  '--out',
+  out,
+  '--limit-per-class',
+  '4',
+  '--epochs',
+  '1',
+  '--samples-per-epoch',
+  '32',
+];
+
 describe('the cry-baby CLI and the training pipeline', function () {
   this.timeout(120000);
 
@@ -120,21 +135,7 @@ describe('the cry-baby CLI and the training pipeline', function () {
 
   it('train runs end to end on a tiny subset and writes a loadable model, metadata and curves', async () => {
     const out = tempDir('cry-train-');
-    const result = cli([
-      'train',
-      '--manifest',
-      MANIFEST(),
-      '--out',
-      out,
-      '--limit-per-class',
-      '4',
-      '--epochs',
-      '1',
-      '--samples-per-epoch',
-      '32',
-      '--seed',
-      '7',
-    ]);
+    const result = cli([...tinyTraining(out), '--seed', '7']);
     assert.strictEqual(result.status, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /backend: (wasm|tensorflow|cpu)/);
     assert.match(result.stdout, /epoch 1\/1 batch 1\/1 loss \d/);
@@ -176,17 +177,7 @@ describe('the cry-baby CLI and the training pipeline', function () {
   it('train --band-limit 4000 --hold-out: a channel-blind model that never saw the held-out folders', async () => {
     const out = tempDir('cry-train-blind-');
     const result = cli([
-      'train',
-      '--manifest',
-      MANIFEST(),
-      '--out',
-      out,
-      '--limit-per-class',
-      '4',
-      '--epochs',
-      '1',
-      '--samples-per-epoch',
-      '32',
+      ...tinyTraining(out),
       '--band-limit',
       '4000',
       '--hold-out',
