@@ -24,7 +24,7 @@ const switchNode = require(
   require.resolve('@node-red/nodes/core/function/10-switch.js', { paths: [projectRoot()] }),
 ) as unknown;
 
-const CRY = 'cry/donateacry/03ADDCFB-354E-416D-BF32-260CF47F7060-1433658024-1.1-f-04-ti.flac';
+const CRY = 'cry/donateacry/090C15A8-5406-4EA5-97A3-81F6527227C0-1430147533-1.0-m-72-hu.flac';
 const NONCRY = ['noncry/speech/asterisk-en/conf-adminmenu.flac'];
 
 describe('end to end: replayed recordings to Home Assistant and the CSV log (shipped model)', function () {

@@ -21,6 +21,7 @@ import { createRandomSource } from '../src/core/model/random';
 import { collectMessages, events, helper, loadFlow, nextStatus } from './node-helper';
 import { tempDir } from './fixtures';
 import { realHa } from './real-ha';
+import * as mqtt from 'mqtt';
 import { writeTinyModel } from './tiny-model';
 
 // The test helper registers Node-RED's own Complete and Catch nodes, which count the outcomes here.
@@ -73,14 +74,37 @@ function hostile(random: () => number, k: number): Record<string, unknown> {
   };
 }
 
+/**
+ * Removes what the fuzzed device left retained on the run's broker (its discovery and states), so that later tests
+ * of the same broker see only their own device.
+ */
+async function clearRetained(url: string): Promise<void> {
+  const client = await mqtt.connectAsync(url, { clean: true });
+  try {
+    const topics = new Set<string>();
+    client.on('message', (topic, payload, packet) => {
+      if (packet.retain && payload.length) topics.add(topic);
+    });
+    await client.subscribeAsync(['cry_baby/fuzz_room/#', 'homeassistant/device/fuzz_room/#']);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const topic of topics) await client.publishAsync(topic, '', { retain: true, qos: 1 });
+  } finally {
+    await client.endAsync();
+  }
+}
+
 describe('fuzz: 1,000 hostile messages per node', function () {
   this.timeout(300000);
   let model: string;
   before(async () => {
     model = await writeTinyModel({ threshold: 0.5 });
   });
+  // A connected device publishes "offline" when it closes: its broker is cleared after the flow is unloaded.
+  let brokerToClear: string | undefined;
   afterEach(async () => {
     await helper.unload();
+    if (brokerToClear) await clearRetained(brokerToClear);
+    brokerToClear = undefined;
   });
 
   const targets: {
@@ -155,7 +179,7 @@ describe('fuzz: 1,000 hostile messages per node', function () {
       name: 'cry-ha-state, connected',
       type: 'cry-ha-state',
       node: [haServerNode, haStateNode],
-      config: () => ({ server: 'srv', name: 'fuzz room' }),
+      config: () => ({ server: 'srv', entityName: 'fuzz_room' }),
       connected: true,
     },
     {
@@ -240,6 +264,7 @@ describe('fuzz: 1,000 hostile messages per node', function () {
       assert.ok(longest < 2000, `longest error ${longest} characters`);
       const grown = (process.memoryUsage().rss - before) / 2 ** 20;
       assert.ok(grown < 400, `RSS grew ${grown.toFixed(0)} MB`);
+      if (ha && target.type === 'cry-ha-mqtt') brokerToClear = `mqtt://${ha.mqtt_host}:${ha.mqtt_port}`;
       console.log(
         `      ${target.name}: ${completed.messages.length} done, ${caught.messages.length} done(err), longest error ${longest} chars, ${Date.now() - started} ms, RSS +${grown.toFixed(0)} MB`,
       );
