@@ -177,11 +177,56 @@ describe('YAMNet: TFLite reader and parity with Google’s interpreter', functio
     assert.ok(worstCosine >= 0.9999, `embedding cosine ${worstCosine}`);
   });
 
+  it('the int8 WebAssembly kernels and the TensorFlow.js path give the same scores; both front ends the same bits', async () => {
+    const parsed = readYamnetFile(modelPath('yamnet-classification.tflite'));
+    const { tf: runtime } = await ensureTf('wasm');
+    const int8 = createYamnetNetwork(parsed.model, runtime);
+    const tfjs = createYamnetNetwork(parsed.model, runtime, { engine: 'tfjs' });
+    assert.strictEqual(int8.engine, 'int8 WebAssembly SIMD kernels');
+    assert.match(tfjs.engine, /^TensorFlow\.js \(wasm\)$/);
+    const wasmFrame = createYamnetLogMelFrame(parsed.frontEnd);
+    const jsFrame = createYamnetLogMelFrame(parsed.frontEnd, { engine: 'js' });
+    // Seeded audio from silence to full scale: noise, tones and clipping, so every layer sees its whole range.
+    let state = 7;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const patchSize = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
+    const count = 12;
+    const patches = new Float32Array(count * patchSize);
+    const jsPatch = new Float32Array(patchSize);
+    try {
+      for (let p = 0; p < count; p++) {
+        const gain = 10 ** (-p / 1.5);
+        const samples = Float32Array.from({ length: 15600 }, (_, i) =>
+          Math.max(-1, Math.min(1, gain * (0.6 * random() + Math.sin(i / (2 + p))))),
+        );
+        for (let f = 0; f < YAMNET_PATCH_FRAMES; f++) {
+          wasmFrame(samples, f * YAMNET_FRAME_HOP, patches, p * patchSize + f * YAMNET_BANDS);
+          jsFrame(samples, f * YAMNET_FRAME_HOP, jsPatch, f * YAMNET_BANDS);
+        }
+        assert.deepStrictEqual(
+          patches.subarray(p * patchSize, (p + 1) * patchSize),
+          jsPatch,
+          `patch ${p} log-mel`,
+        );
+      }
+      const a = await int8.run(patches, count);
+      const b = await tfjs.run(patches, count);
+      assert.deepStrictEqual(a.scores, b.scores);
+      assert.ok(
+        new Set(a.scores).size > 20,
+        `the patches should give varied scores, got ${new Set(a.scores).size}`,
+      );
+    } finally {
+      int8.dispose();
+      tfjs.dispose();
+    }
+  });
+
   it('leaves no tensor behind: runs, then dispose, return to the starting count', async () => {
     const parsed = readYamnetFile(modelPath('yamnet-classification.tflite'));
     const { tf: runtime } = await ensureTf('wasm');
     const before = tf.memory().numTensors;
-    const network = createYamnetNetwork(parsed.model, runtime);
+    const network = createYamnetNetwork(parsed.model, runtime, { engine: 'tfjs' });
     const constants = tf.memory().numTensors;
     const patches = new Float32Array(3 * YAMNET_PATCH_FRAMES * YAMNET_BANDS).fill(-4);
     for (let i = 0; i < 5; i++) await network.run(patches, 3);

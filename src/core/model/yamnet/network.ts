@@ -31,6 +31,7 @@ import { YAMNET_BANDS, YAMNET_PATCH_FRAMES } from './frontend';
 import { floatConvolution } from './float-conv';
 import { depthwiseHybridOutput, gemmOutput, meanOverPixels, quantizeImagesAsTflite } from './hybrid';
 import { registerRequantizeKernel, requantize } from './requantize';
+import { createInt8Network } from './int8-engine';
 
 type Tf = typeof tfc;
 type Tensor = tfc.Tensor;
@@ -47,6 +48,8 @@ export interface YamnetNetworkOutput {
 export interface YamnetNetwork {
   /** True when the layers are fully int8 (the classification file): scores are then multiples of 1/256. */
   readonly fullyQuantized: boolean;
+  /** What computes the layers, for the model's description ("int8 WebAssembly SIMD kernels", "TensorFlow.js"). */
+  readonly engine: string;
   readonly classes: number;
   /** Runs `count` log-mel patches (96 x 64 each, row-major, patch after patch). */
   run(patches: Float32Array, count: number): Promise<YamnetNetworkOutput>;
@@ -65,8 +68,28 @@ interface Quant {
 
 type Step = (values: Map<number, Tensor>) => void;
 
-/** Builds the network from the model file; `tf` is an initialised TensorFlow.js (WASM or CPU backend). */
-export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
+/** Which implementation runs a fully quantised file: our int8 kernels when they load (`auto`), or TensorFlow.js. */
+export type YamnetEngine = 'auto' | 'tfjs';
+
+/**
+ * Builds the network from the model file; `tf` is an initialised TensorFlow.js (WASM or CPU backend). A fully
+ * quantised file runs on our int8 WebAssembly kernels (int8-engine.ts) unless `engine` is `tfjs` or they cannot
+ * load; `network.engine` says which ran.
+ */
+export function createYamnetNetwork(
+  model: TfliteModel,
+  tf: Tf,
+  options: { engine?: YamnetEngine } = {},
+): YamnetNetwork {
+  let int8Note = '';
+  if (
+    (options.engine ?? 'auto') === 'auto' &&
+    model.operators.some((op) => op.code === BuiltinOperator.QUANTIZE)
+  ) {
+    const int8 = createInt8Network(model);
+    if (!('unsupported' in int8)) return int8;
+    int8Note = ` (int8 kernels not used: ${int8.unsupported})`;
+  }
   registerRequantizeKernel(tf);
   const constants: Tensor[] = [];
   const keep = <T extends Tensor>(tensor: T): T => {
@@ -400,6 +423,7 @@ export function createYamnetNetwork(model: TfliteModel, tf: Tf): YamnetNetwork {
 
   return {
     fullyQuantized: inputQuant !== undefined,
+    engine: `TensorFlow.js (${tf.getBackend()})${int8Note}`,
     classes,
     async run(patches, count) {
       const size = YAMNET_PATCH_FRAMES * YAMNET_BANDS;

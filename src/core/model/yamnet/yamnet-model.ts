@@ -1,6 +1,6 @@
 /**
  * YAMNet behind the `CryModel` interface: 0.975 s patches at a 0.48 s hop, our log-mel front end, the network of
- * the file on TensorFlow.js (WASM, else CPU). p(cry) is the highest of AudioSet's three crying classes
+ * the file on our int8 WebAssembly kernels (a fully quantised file) or TensorFlow.js (WASM, else CPU). p(cry) is the highest of AudioSet's three crying classes
  * (19 "Crying, sobbing", 20 "Baby cry, infant cry", 21 "Whimper"), the grouping Frigate uses; the laughter and
  * babbling scores travel with every verdict, with the top five classes.
  */
@@ -100,7 +100,8 @@ export function createYamnetCryModel(file: string, options: { backend?: BackendN
       threshold: metadata.threshold,
       detection: metadata.detection,
       backend: runtime.backend,
-      backendNotes: runtime.notes,
+      // The classification file's layers run on our int8 kernels, not on the TensorFlow.js backend: say so.
+      backendNotes: [...runtime.notes, `YAMNet layers on ${network.engine}`],
     };
     return { info, network, labels, frame: createYamnetLogMelFrame(parsed.frontEnd) };
   };

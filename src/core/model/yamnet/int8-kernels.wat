@@ -1,0 +1,225 @@
+;; The int8 layers of a fully quantised YAMNet file (the classification file) in WebAssembly SIMD, exactly as
+;; XNNPACK computes them: integer sums of the centred activations (q - zero point) with the int8 weights, plus the
+;; int32 bias, then fp32 requantisation: round half to even of float32(sum * multiplier[channel]), clamped to the
+;; output's centred range (a fused Relu6 is that clamp). Compiled to int8-kernels.wasm at build time
+;; (scripts/build-wasm.js); int8-engine.ts lays out the memory and calls these functions.
+;;
+;; Activations are int16 (centred int8 values, -255..255), channels innermost (NHWC). Every sum stays below 2^24
+;; (checked by the caller from the weights), so float32 holds it exactly before the multiply.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; Requantises two i32x4 sums (eight channels) into eight int16 values: float32(sum + bias) * multiplier,
+  ;; clamped to [low, high] (integers), then rounded half to even by adding 1.5 * 2^23 (the float32 addition
+  ;; rounds to an integer there) and reading the integer back from the bits. Same result as round-then-clamp,
+  ;; because the bounds are integers; pmin/pmax are single instructions (no NaN can occur here).
+  (func $requantize8 (param $lo v128) (param $hi v128) (param $bias i32) (param $mult i32)
+                     (param $low v128) (param $high v128) (result v128)
+    (i16x8.narrow_i32x4_s
+      (i32x4.sub
+        (f32x4.add
+          (f32x4.pmin
+            (f32x4.pmax
+              (f32x4.mul
+                (f32x4.convert_i32x4_s (i32x4.add (local.get $lo) (v128.load (local.get $bias))))
+                (v128.load (local.get $mult)))
+              (local.get $low))
+            (local.get $high))
+          (v128.const f32x4 12582912 12582912 12582912 12582912))
+        (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000))
+      (i32x4.sub
+        (f32x4.add
+          (f32x4.pmin
+            (f32x4.pmax
+              (f32x4.mul
+                (f32x4.convert_i32x4_s (i32x4.add (local.get $hi) (v128.load offset=16 (local.get $bias))))
+                (v128.load offset=16 (local.get $mult)))
+              (local.get $low))
+            (local.get $high))
+          (v128.const f32x4 12582912 12582912 12582912 12582912))
+        (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000))))
+
+  ;; A pointwise layer as a GEMM: out[p][co] = requantize(sum_ci in[p][ci] * w[co][ci] + bias[co]).
+  ;; in: int16, packed per block of 4 pixels, per pair of input channels k: the 4 pixels' pairs (16 bytes),
+  ;;    so one pointer and immediate offsets reach everything; `pixels` and cin multiples of 4.
+  ;; w: int16 packed per block of 8 output channels, per pair k: 16 values,
+  ;;    w[c0][2k] w[c0][2k+1] w[c1][2k] w[c1][2k+1] ... w[c7][2k+1] (i32x4.dot_i16x8_s takes pairs).
+  ;; bias: int32 [cout], mult: float32 [cout], out: int16 [pixels][cout] (NHWC), cout a multiple of 8.
+  (func (export "gemm")
+        (param $in i32) (param $pixels i32) (param $cin i32) (param $w i32) (param $bias i32) (param $mult i32)
+        (param $out i32) (param $cout i32) (param $lowf f32) (param $highf f32)
+    (local $low v128) (local $high v128)
+    (local $block i32) (local $blocks i32) (local $wb i32) (local $p i32) (local $k i32) (local $pairs i32)
+    (local $a i32) (local $blockBytes i32) (local $wk i32) (local $o i32) (local $outRow i32)
+    (local $bb i32) (local $mb i32) (local $aEnd i32)
+    (local $w0 v128) (local $w1 v128) (local $x v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local.set $low (f32x4.splat (local.get $lowf)))
+    (local.set $high (f32x4.splat (local.get $highf)))
+    (local.set $blocks (i32.shr_u (local.get $cout) (i32.const 3)))
+    (local.set $pairs (i32.shr_u (local.get $cin) (i32.const 1)))
+    ;; bytes per block of 4 pixels
+    (local.set $blockBytes (i32.shl (local.get $cin) (i32.const 3)))
+    (local.set $outRow (i32.shl (local.get $cout) (i32.const 1)))
+    (local.set $block (i32.const 0))
+    (loop $blockLoop
+      (local.set $wb (i32.add (local.get $w) (i32.mul (local.get $block) (i32.shl (local.get $cin) (i32.const 4)))))
+      (local.set $bb (i32.add (local.get $bias) (i32.shl (local.get $block) (i32.const 5))))
+      (local.set $mb (i32.add (local.get $mult) (i32.shl (local.get $block) (i32.const 5))))
+      (local.set $a (local.get $in))
+      (local.set $o (i32.add (local.get $out) (i32.shl (local.get $block) (i32.const 4))))
+      (local.set $p (i32.const 0))
+      (loop $pixelLoop
+        (local.set $a00 (v128.const i32x4 0 0 0 0)) (local.set $a01 (v128.const i32x4 0 0 0 0))
+        (local.set $a10 (v128.const i32x4 0 0 0 0)) (local.set $a11 (v128.const i32x4 0 0 0 0))
+        (local.set $a20 (v128.const i32x4 0 0 0 0)) (local.set $a21 (v128.const i32x4 0 0 0 0))
+        (local.set $a30 (v128.const i32x4 0 0 0 0)) (local.set $a31 (v128.const i32x4 0 0 0 0))
+        (local.set $wk (local.get $wb))
+        ;; two pairs per iteration (cin is a multiple of 4)
+        (local.set $aEnd (i32.add (local.get $a) (i32.shl (local.get $cin) (i32.const 3))))
+        (loop $pairLoop
+          (local.set $w0 (v128.load offset=0 (local.get $wk)))
+          (local.set $w1 (v128.load offset=16 (local.get $wk)))
+          (local.set $x (v128.load32_splat offset=0 (local.get $a)))
+          (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
+          (local.set $a01 (i32x4.add (local.get $a01) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=4 (local.get $a)))
+          (local.set $a10 (i32x4.add (local.get $a10) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
+          (local.set $a11 (i32x4.add (local.get $a11) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=8 (local.get $a)))
+          (local.set $a20 (i32x4.add (local.get $a20) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
+          (local.set $a21 (i32x4.add (local.get $a21) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=12 (local.get $a)))
+          (local.set $a30 (i32x4.add (local.get $a30) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
+          (local.set $a31 (i32x4.add (local.get $a31) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
+          (local.set $w0 (v128.load offset=32 (local.get $wk)))
+          (local.set $w1 (v128.load offset=48 (local.get $wk)))
+          (local.set $x (v128.load32_splat offset=16 (local.get $a)))
+          (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
+          (local.set $a01 (i32x4.add (local.get $a01) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=20 (local.get $a)))
+          (local.set $a10 (i32x4.add (local.get $a10) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
+          (local.set $a11 (i32x4.add (local.get $a11) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=24 (local.get $a)))
+          (local.set $a20 (i32x4.add (local.get $a20) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
+          (local.set $a21 (i32x4.add (local.get $a21) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=28 (local.get $a)))
+          (local.set $a30 (i32x4.add (local.get $a30) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
+          (local.set $a31 (i32x4.add (local.get $a31) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
+          (local.set $wk (i32.add (local.get $wk) (i32.const 64)))
+          (br_if $pairLoop (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 32))) (local.get $aEnd))))
+        ;; four output rows at out + p * cout * 2 + block * 16
+        (v128.store (local.get $o)
+          (call $requantize8 (local.get $a00) (local.get $a01) (local.get $bb) (local.get $mb)
+            (local.get $low) (local.get $high)))
+        (local.set $o (i32.add (local.get $o) (local.get $outRow)))
+        (v128.store (local.get $o)
+          (call $requantize8 (local.get $a10) (local.get $a11) (local.get $bb) (local.get $mb)
+            (local.get $low) (local.get $high)))
+        (local.set $o (i32.add (local.get $o) (local.get $outRow)))
+        (v128.store (local.get $o)
+          (call $requantize8 (local.get $a20) (local.get $a21) (local.get $bb) (local.get $mb)
+            (local.get $low) (local.get $high)))
+        (local.set $o (i32.add (local.get $o) (local.get $outRow)))
+        (v128.store (local.get $o)
+          (call $requantize8 (local.get $a30) (local.get $a31) (local.get $bb) (local.get $mb)
+            (local.get $low) (local.get $high)))
+        (local.set $o (i32.add (local.get $o) (local.get $outRow)))
+        (br_if $pixelLoop (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $pixels))))
+      (br_if $blockLoop (i32.lt_u (local.tee $block (i32.add (local.get $block) (i32.const 1))) (local.get $blocks)))))
+
+  ;; A 3x3 depthwise layer (depth multiplier 1): out[p][c] = requantize(sum over the 9 taps of
+  ;; in[tap][c] * w[tap][c] + bias[c]). `table` gives, per output pixel, the byte addresses of its 9 input pixels
+  ;; (int32, made once per layer): a tap outside the image points at zeros, so padding contributes nothing (its
+  ;; centred value is 0) and nothing branches. in: int16 NHWC; w: int16 [9][c], c a multiple of 8.
+  ;; out: int16 in the GEMM's packed layout (blocks of 4 pixels, per channel pair the 4 pixels' pairs).
+  (func (export "depthwise3x3")
+        (param $table i32) (param $pixels i32) (param $c i32) (param $w i32) (param $bias i32) (param $mult i32)
+        (param $out i32) (param $lowf f32) (param $highf f32)
+    (local $low v128) (local $high v128) (local $p i32) (local $g i32) (local $cBytes i32)
+    (local $lo v128) (local $hi v128) (local $x v128) (local $wv v128) (local $r v128)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32) (local $p5 i32)
+    (local $p6 i32) (local $p7 i32) (local $p8 i32) (local $wg i32) (local $dst i32) (local $bg i32) (local $mg i32)
+    (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32) (local $c6 i32) (local $c7 i32) (local $c8 i32)
+    (local.set $low (f32x4.splat (local.get $lowf)))
+    (local.set $high (f32x4.splat (local.get $highf)))
+    (local.set $cBytes (i32.shl (local.get $c) (i32.const 1)))
+    (local.set $c2 (i32.shl (local.get $cBytes) (i32.const 1)))
+    (local.set $c3 (i32.add (local.get $c2) (local.get $cBytes)))
+    (local.set $c4 (i32.shl (local.get $cBytes) (i32.const 2)))
+    (local.set $c5 (i32.add (local.get $c4) (local.get $cBytes)))
+    (local.set $c6 (i32.add (local.get $c5) (local.get $cBytes)))
+    (local.set $c7 (i32.add (local.get $c6) (local.get $cBytes)))
+    (local.set $c8 (i32.shl (local.get $cBytes) (i32.const 3)))
+    (local.set $p (i32.const 0))
+    (loop $pixelLoop
+      (local.set $p0 (i32.load (local.get $table)))
+      (local.set $p1 (i32.load offset=4 (local.get $table)))
+      (local.set $p2 (i32.load offset=8 (local.get $table)))
+      (local.set $p3 (i32.load offset=12 (local.get $table)))
+      (local.set $p4 (i32.load offset=16 (local.get $table)))
+      (local.set $p5 (i32.load offset=20 (local.get $table)))
+      (local.set $p6 (i32.load offset=24 (local.get $table)))
+      (local.set $p7 (i32.load offset=28 (local.get $table)))
+      (local.set $p8 (i32.load offset=32 (local.get $table)))
+      ;; packed destination of this pixel: block (p / 4) of 4 * c int16, row (p % 4) inside each 16-byte pair group
+      (local.set $dst (i32.add (local.get $out)
+        (i32.add (i32.mul (i32.shr_u (local.get $p) (i32.const 2)) (i32.shl (local.get $c) (i32.const 3)))
+                 (i32.shl (i32.and (local.get $p) (i32.const 3)) (i32.const 2)))))
+      (local.set $wg (local.get $w))
+      (local.set $bg (local.get $bias))
+      (local.set $mg (local.get $mult))
+      (local.set $g (i32.const 0))
+      (loop $groupLoop
+        (local.set $wv (v128.load (local.get $wg)))
+        (local.set $x (v128.load (i32.add (local.get $p0) (local.get $g))))
+        (local.set $lo (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv)))
+        (local.set $hi (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv)))
+        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $cBytes))))
+        (local.set $x (v128.load (i32.add (local.get $p1) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c2))))
+        (local.set $x (v128.load (i32.add (local.get $p2) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c3))))
+        (local.set $x (v128.load (i32.add (local.get $p3) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c4))))
+        (local.set $x (v128.load (i32.add (local.get $p4) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c5))))
+        (local.set $x (v128.load (i32.add (local.get $p5) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c6))))
+        (local.set $x (v128.load (i32.add (local.get $p6) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c7))))
+        (local.set $x (v128.load (i32.add (local.get $p7) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c8))))
+        (local.set $x (v128.load (i32.add (local.get $p8) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $r (call $requantize8 (local.get $lo) (local.get $hi) (local.get $bg) (local.get $mg)
+          (local.get $low) (local.get $high)))
+        ;; the four channel pairs of this group go to four consecutive 16-byte pair groups
+        (v128.store32_lane 0 (local.get $dst) (local.get $r))
+        (v128.store32_lane offset=16 1 (local.get $dst) (local.get $r))
+        (v128.store32_lane offset=32 2 (local.get $dst) (local.get $r))
+        (v128.store32_lane offset=48 3 (local.get $dst) (local.get $r))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+        (local.set $wg (i32.add (local.get $wg) (i32.const 16)))
+        (local.set $bg (i32.add (local.get $bg) (i32.const 32)))
+        (local.set $mg (i32.add (local.get $mg) (i32.const 32)))
+        (br_if $groupLoop (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 16))) (local.get $cBytes))))
+      (local.set $table (i32.add (local.get $table) (i32.const 36)))
+      (br_if $pixelLoop (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $pixels)))))
+)
