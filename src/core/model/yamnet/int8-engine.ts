@@ -51,6 +51,15 @@ interface Kernels {
     low: number,
     high: number,
   ): void;
+  quantize(
+    source: number,
+    count: number,
+    inverseScale: number,
+    low: number,
+    high: number,
+    target: number,
+  ): void;
+  gather16(table: number, count: number, target: number): void;
 }
 
 interface Quant {
@@ -131,10 +140,15 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
   const { constants, layers, inputQuant, tail, classes, maxActivation, maxChannels, im2colSize } = plan;
 
   // Memory: constants, two activation buffers (layer i writes buffer i % 2; each padded for the GEMM's 4-pixel
-  // blocks), the im2col buffer, zeros (where padding taps point), then the depthwise layers' tap tables.
+  // blocks), the patch (float32) and its quantised values, the im2col buffer, zeros (where padding points), then
+  // the tables: per im2col layer the source address of every GEMM input value, per depthwise layer the 9 input
+  // pixels of every output pixel.
+  const patchSize = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
   const bufferBytes = align(2 * maxActivation);
   const buffers = [align(constants.byteLength), align(constants.byteLength) + bufferBytes];
-  const gather = buffers[1] + bufferBytes;
+  const patchIn = buffers[1] + bufferBytes;
+  const quantized = patchIn + align(4 * patchSize);
+  const gather = quantized + align(2 * patchSize);
   const zeros = gather + align(2 * im2colSize);
   const tablesStart = zeros + align(2 * maxChannels);
   const tables: Int32Array[] = [];
@@ -142,45 +156,45 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
   let tableEnd = tablesStart;
   layers.forEach((layer, i) => {
     tableAt.push(tableEnd);
-    if (layer.kind !== 'depthwise') return;
-    const table = tapTable(layer, buffers[(i + 1) % 2], zeros);
+    const input = i === 0 ? quantized : buffers[(i + 1) % 2];
+    const table =
+      layer.kind === 'depthwise'
+        ? tapTable(layer, input, zeros)
+        : layer.kind === 'gemm' && layer.im2col
+          ? im2colTable(layer, input, zeros)
+          : new Int32Array(0);
     tables.push(table);
     tableEnd += align(table.byteLength);
   });
   const memory = new WebAssembly.Memory({ initial: Math.ceil(tableEnd / 65536) });
   new Uint8Array(memory.buffer).set(constants);
-  let t = 0;
-  layers.forEach((layer, i) => {
-    if (layer.kind === 'depthwise')
-      new Int32Array(memory.buffer, tableAt[i], tables[t].length).set(tables[t++]);
-  });
+  tables.forEach((table, i) => new Int32Array(memory.buffer, tableAt[i], table.length).set(table));
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
   const heap16 = new Int16Array(memory.buffer);
-  const patchSize = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
+  const patchView = new Float32Array(memory.buffer, patchIn, patchSize);
   const inverseScale = f32(1 / inputQuant.scale);
   const inputLow = -128 - inputQuant.zeroPoint;
   const inputHigh = 127 - inputQuant.zeroPoint;
-  const scratch = new Int16Array(patchSize);
   const meanSums = new Float64Array(maxChannels);
   let disposed = false;
 
   function runPatch(patch: Float32Array, scores: Float32Array, scoresOffset: number): void {
     // The QUANTIZE operator: round half to even of float32(v / scale), clamped; centred.
-    for (let i = 0; i < patchSize; i++)
-      scratch[i] = clampRound(f32(patch[i] * inverseScale), inputLow, inputHigh);
+    patchView.set(patch);
+    kernels.quantize(patchIn, patchSize, inverseScale, inputLow, inputHigh, quantized);
     layers.forEach((layer, i) => {
       const input = buffers[(i + 1) % 2];
       const output = buffers[i % 2];
       if (layer.kind === 'gemm') {
         let source = input;
         if (layer.im2col) {
-          im2colPacked(layer, i === 0 ? scratch : heap16, i === 0 ? 0 : input / 2, heap16, gather / 2);
+          kernels.gather16(tableAt[i], tables[i].length, gather);
           source = gather;
         }
         kernels.gemm(
           source,
-          roundUp(layer.outH * layer.outW, 4),
+          layer.outH * layer.outW,
           layer.cin,
           layer.weights,
           layer.bias,
@@ -258,38 +272,34 @@ function clampRound(v: number, low: number, high: number): number {
 }
 
 /**
- * Writes the GEMM input of a regular convolution (im2col: per output pixel its kernel window, padded to a multiple of 4)
- * in the GEMM's packed layout: per block of 4 pixels, per pair k of values, the 4 pixels' pairs.
+ * The im2col table of a regular convolution: for every value of the GEMM input, in the GEMM's packed layout (per
+ * block of 4 pixels, per pair k of values, the 4 pixels' pairs), the byte address of its int16 source: the input
+ * value under that kernel tap, or `zeros` for padding and for the filler up to a multiple of 4 values.
  */
-function im2colPacked(
-  layer: Extract<Layer, { kind: 'gemm' }>,
-  source: Int16Array,
-  sourceOffset: number,
-  target: Int16Array,
-  targetOffset: number,
-): void {
+function im2colTable(layer: Extract<Layer, { kind: 'gemm' }>, input: number, zeros: number): Int32Array {
   const g = layer.im2col!;
   const { inH, inW, outH, outW, cin } = layer;
   const pixels = outH * outW;
-  target.fill(0, targetOffset, targetOffset + roundUp(pixels, 4) * cin);
+  const table = new Int32Array(roundUp(pixels, 4) * cin).fill(zeros);
   for (let p = 0; p < pixels; p++) {
     const oy = Math.floor(p / outW);
     const ox = p - oy * outW;
-    // value v of this pixel's row goes to block (p >> 2), pair (v >> 1), row (p & 3), lane (v & 1)
-    const rowBase = targetOffset + (p >> 2) * 4 * cin + (p & 3) * 2;
+    // value v of this pixel goes to block (p >> 2), pair (v >> 1), row (p & 3), lane (v & 1)
+    const rowBase = (p >> 2) * 4 * cin + (p & 3) * 2;
     let v = 0;
     for (let ky = 0; ky < g.kernelH; ky++) {
       const iy = oy * g.strideH - g.padTop + ky;
       for (let kx = 0; kx < g.kernelW; kx++) {
         const ix = ox * g.strideW - g.padLeft + kx;
         const inside = iy >= 0 && iy < inH && ix >= 0 && ix < inW;
-        const from = sourceOffset + (iy * inW + ix) * g.inChannels;
         for (let c = 0; c < g.inChannels; c++, v++) {
-          if (inside) target[rowBase + (v >> 1) * 8 + (v & 1)] = source[from + c];
+          if (inside)
+            table[rowBase + (v >> 1) * 8 + (v & 1)] = input + 2 * ((iy * inW + ix) * g.inChannels + c);
         }
       }
     }
   }
+  return table;
 }
 
 /** Per output pixel of a depthwise layer, the byte addresses of its 9 input pixels (`zeros` outside the image). */

@@ -4,63 +4,40 @@
 ;; output's centred range (a fused Relu6 is that clamp). Compiled to int8-kernels.wasm at build time
 ;; (scripts/build-wasm.js); int8-engine.ts lays out the memory and calls these functions.
 ;;
-;; Activations are int16 (centred int8 values, -255..255), channels innermost (NHWC). Every sum stays below 2^24
-;; (checked by the caller from the weights), so float32 holds it exactly before the multiply.
+;; Activations are int16 (centred int8 values, -255..255): NHWC out of a GEMM, and in the GEMM's packed layout
+;; (below) out of a depthwise layer. The int32 sum is converted to float32 before the multiply, as XNNPACK does.
 (module
   (import "env" "memory" (memory 1))
 
-  ;; Requantises two i32x4 sums (eight channels) into eight int16 values: float32(sum + bias) * multiplier,
-  ;; clamped to [low, high] (integers), then rounded half to even by adding 1.5 * 2^23 (the float32 addition
-  ;; rounds to an integer there) and reading the integer back from the bits. Same result as round-then-clamp,
-  ;; because the bounds are integers; pmin/pmax are single instructions (no NaN can occur here).
-  (func $requantize8 (param $lo v128) (param $hi v128) (param $bias i32) (param $mult i32)
-                     (param $low v128) (param $high v128) (result v128)
-    (i16x8.narrow_i32x4_s
-      (i32x4.sub
-        (f32x4.add
-          (f32x4.pmin
-            (f32x4.pmax
-              (f32x4.mul
-                (f32x4.convert_i32x4_s (i32x4.add (local.get $lo) (v128.load (local.get $bias))))
-                (v128.load (local.get $mult)))
-              (local.get $low))
-            (local.get $high))
-          (v128.const f32x4 12582912 12582912 12582912 12582912))
-        (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000))
-      (i32x4.sub
-        (f32x4.add
-          (f32x4.pmin
-            (f32x4.pmax
-              (f32x4.mul
-                (f32x4.convert_i32x4_s (i32x4.add (local.get $hi) (v128.load offset=16 (local.get $bias))))
-                (v128.load offset=16 (local.get $mult)))
-              (local.get $low))
-            (local.get $high))
-          (v128.const f32x4 12582912 12582912 12582912 12582912))
-        (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000))))
+  ;; Requantisation, written out in each kernel (no call per 8 outputs), of two i32x4 sums (eight channels) into
+  ;; eight int16 values: float32(sum + bias) * multiplier, clamped to [low, high] (integers), then rounded half
+  ;; to even by adding 1.5 * 2^23 (the float32 addition rounds to an integer there) and reading the integer back
+  ;; from the bits. Same result as round-then-clamp, because the bounds are integers; pmin/pmax are single
+  ;; instructions (no NaN can occur here).
 
   ;; A pointwise layer as a GEMM: out[p][co] = requantize(sum_ci in[p][ci] * w[co][ci] + bias[co]).
   ;; in: int16, packed per block of 4 pixels, per pair of input channels k: the 4 pixels' pairs (16 bytes),
-  ;;    so one pointer and immediate offsets reach everything; `pixels` and cin multiples of 4.
+  ;;    so one pointer and immediate offsets reach everything; cin a multiple of 4. Whole blocks of 4 pixels
+  ;;    run 4 rows at a time, the last 1-3 pixels one row at a time.
   ;; w: int16 packed per block of 8 output channels, per pair k: 16 values,
   ;;    w[c0][2k] w[c0][2k+1] w[c1][2k] w[c1][2k+1] ... w[c7][2k+1] (i32x4.dot_i16x8_s takes pairs).
   ;; bias: int32 [cout], mult: float32 [cout], out: int16 [pixels][cout] (NHWC), cout a multiple of 8.
   (func (export "gemm")
         (param $in i32) (param $pixels i32) (param $cin i32) (param $w i32) (param $bias i32) (param $mult i32)
         (param $out i32) (param $cout i32) (param $lowf f32) (param $highf f32)
-    (local $low v128) (local $high v128)
-    (local $block i32) (local $blocks i32) (local $wb i32) (local $p i32) (local $k i32) (local $pairs i32)
-    (local $a i32) (local $blockBytes i32) (local $wk i32) (local $o i32) (local $outRow i32)
-    (local $bb i32) (local $mb i32) (local $aEnd i32)
+    (local $low v128) (local $high v128) (local $magic v128) (local $magicBits v128)
+    (local $block i32) (local $blocks i32) (local $wb i32) (local $p i32)
+    (local $a i32) (local $wk i32) (local $o i32) (local $outRow i32)
+    (local $bb i32) (local $mb i32) (local $aEnd i32) (local $full i32) (local $r i32) (local $ptr i32)
     (local $w0 v128) (local $w1 v128) (local $x v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
     (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
+    (local.set $magicBits (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000))
     (local.set $low (f32x4.splat (local.get $lowf)))
     (local.set $high (f32x4.splat (local.get $highf)))
     (local.set $blocks (i32.shr_u (local.get $cout) (i32.const 3)))
-    (local.set $pairs (i32.shr_u (local.get $cin) (i32.const 1)))
-    ;; bytes per block of 4 pixels
-    (local.set $blockBytes (i32.shl (local.get $cin) (i32.const 3)))
+    (local.set $full (i32.and (local.get $pixels) (i32.const -4)))
     (local.set $outRow (i32.shl (local.get $cout) (i32.const 1)))
     (local.set $block (i32.const 0))
     (loop $blockLoop
@@ -70,18 +47,19 @@
       (local.set $a (local.get $in))
       (local.set $o (i32.add (local.get $out) (i32.shl (local.get $block) (i32.const 4))))
       (local.set $p (i32.const 0))
+      (block $noFullBlock
+      (br_if $noFullBlock (i32.eqz (local.get $full)))
       (loop $pixelLoop
         (local.set $a00 (v128.const i32x4 0 0 0 0)) (local.set $a01 (v128.const i32x4 0 0 0 0))
         (local.set $a10 (v128.const i32x4 0 0 0 0)) (local.set $a11 (v128.const i32x4 0 0 0 0))
         (local.set $a20 (v128.const i32x4 0 0 0 0)) (local.set $a21 (v128.const i32x4 0 0 0 0))
         (local.set $a30 (v128.const i32x4 0 0 0 0)) (local.set $a31 (v128.const i32x4 0 0 0 0))
         (local.set $wk (local.get $wb))
-        ;; two pairs per iteration (cin is a multiple of 4)
         (local.set $aEnd (i32.add (local.get $a) (i32.shl (local.get $cin) (i32.const 3))))
         (loop $pairLoop
-          (local.set $w0 (v128.load offset=0 (local.get $wk)))
+          (local.set $w0 (v128.load (local.get $wk)))
           (local.set $w1 (v128.load offset=16 (local.get $wk)))
-          (local.set $x (v128.load32_splat offset=0 (local.get $a)))
+          (local.set $x (v128.load32_splat (local.get $a)))
           (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
           (local.set $a01 (i32x4.add (local.get $a01) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
           (local.set $x (v128.load32_splat offset=4 (local.get $a)))
@@ -93,40 +71,151 @@
           (local.set $x (v128.load32_splat offset=12 (local.get $a)))
           (local.set $a30 (i32x4.add (local.get $a30) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
           (local.set $a31 (i32x4.add (local.get $a31) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $w0 (v128.load offset=32 (local.get $wk)))
-          (local.set $w1 (v128.load offset=48 (local.get $wk)))
-          (local.set $x (v128.load32_splat offset=16 (local.get $a)))
-          (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
-          (local.set $a01 (i32x4.add (local.get $a01) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=20 (local.get $a)))
-          (local.set $a10 (i32x4.add (local.get $a10) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
-          (local.set $a11 (i32x4.add (local.get $a11) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=24 (local.get $a)))
-          (local.set $a20 (i32x4.add (local.get $a20) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
-          (local.set $a21 (i32x4.add (local.get $a21) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=28 (local.get $a)))
-          (local.set $a30 (i32x4.add (local.get $a30) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
-          (local.set $a31 (i32x4.add (local.get $a31) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $wk (i32.add (local.get $wk) (i32.const 64)))
-          (br_if $pairLoop (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 32))) (local.get $aEnd))))
+          (local.set $wk (i32.add (local.get $wk) (i32.const 32)))
+          (br_if $pairLoop (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 16))) (local.get $aEnd))))
         ;; four output rows at out + p * cout * 2 + block * 16
         (v128.store (local.get $o)
-          (call $requantize8 (local.get $a00) (local.get $a01) (local.get $bb) (local.get $mb)
-            (local.get $low) (local.get $high)))
+          (i16x8.narrow_i32x4_s
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a00) (v128.load (local.get $bb))))
+                  (v128.load (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a01) (v128.load offset=16 (local.get $bb))))
+                  (v128.load offset=16 (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))))
         (local.set $o (i32.add (local.get $o) (local.get $outRow)))
         (v128.store (local.get $o)
-          (call $requantize8 (local.get $a10) (local.get $a11) (local.get $bb) (local.get $mb)
-            (local.get $low) (local.get $high)))
+          (i16x8.narrow_i32x4_s
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a10) (v128.load (local.get $bb))))
+                  (v128.load (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a11) (v128.load offset=16 (local.get $bb))))
+                  (v128.load offset=16 (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))))
         (local.set $o (i32.add (local.get $o) (local.get $outRow)))
         (v128.store (local.get $o)
-          (call $requantize8 (local.get $a20) (local.get $a21) (local.get $bb) (local.get $mb)
-            (local.get $low) (local.get $high)))
+          (i16x8.narrow_i32x4_s
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a20) (v128.load (local.get $bb))))
+                  (v128.load (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a21) (v128.load offset=16 (local.get $bb))))
+                  (v128.load offset=16 (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))))
         (local.set $o (i32.add (local.get $o) (local.get $outRow)))
         (v128.store (local.get $o)
-          (call $requantize8 (local.get $a30) (local.get $a31) (local.get $bb) (local.get $mb)
-            (local.get $low) (local.get $high)))
+          (i16x8.narrow_i32x4_s
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a30) (v128.load (local.get $bb))))
+                  (v128.load (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a31) (v128.load offset=16 (local.get $bb))))
+                  (v128.load offset=16 (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))))
         (local.set $o (i32.add (local.get $o) (local.get $outRow)))
-        (br_if $pixelLoop (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $pixels))))
+        (br_if $pixelLoop (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $full)))))
+      ;; the last 1-3 pixels, one row at a time (row r of the last packed block)
+      (local.set $r (local.get $full))
+      (block $noTail
+        (br_if $noTail (i32.ge_u (local.get $r) (local.get $pixels)))
+        (loop $tailLoop
+          (local.set $a00 (v128.const i32x4 0 0 0 0)) (local.set $a01 (v128.const i32x4 0 0 0 0))
+          (local.set $wk (local.get $wb))
+          (local.set $ptr (i32.add (local.get $a) (i32.shl (i32.sub (local.get $r) (local.get $full)) (i32.const 2))))
+          (local.set $aEnd (i32.add (local.get $ptr) (i32.shl (local.get $cin) (i32.const 3))))
+          (loop $tailPairLoop
+            (local.set $x (v128.load32_splat (local.get $ptr)))
+            (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (v128.load (local.get $wk)))))
+            (local.set $a01 (i32x4.add (local.get $a01)
+              (i32x4.dot_i16x8_s (local.get $x) (v128.load offset=16 (local.get $wk)))))
+            (local.set $wk (i32.add (local.get $wk) (i32.const 32)))
+            (br_if $tailPairLoop (i32.lt_u (local.tee $ptr (i32.add (local.get $ptr) (i32.const 16))) (local.get $aEnd))))
+          (v128.store (local.get $o) (i16x8.narrow_i32x4_s
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a00) (v128.load (local.get $bb))))
+                  (v128.load (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $a01) (v128.load offset=16 (local.get $bb))))
+                  (v128.load offset=16 (local.get $mb)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))))
+          (local.set $o (i32.add (local.get $o) (local.get $outRow)))
+          (br_if $tailLoop (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $pixels)))))
       (br_if $blockLoop (i32.lt_u (local.tee $block (i32.add (local.get $block) (i32.const 1))) (local.get $blocks)))))
 
   ;; A 3x3 depthwise layer (depth multiplier 1): out[p][c] = requantize(sum over the 9 taps of
@@ -137,11 +226,13 @@
   (func (export "depthwise3x3")
         (param $table i32) (param $pixels i32) (param $c i32) (param $w i32) (param $bias i32) (param $mult i32)
         (param $out i32) (param $lowf f32) (param $highf f32)
-    (local $low v128) (local $high v128) (local $p i32) (local $g i32) (local $cBytes i32)
+    (local $low v128) (local $high v128) (local $magic v128) (local $magicBits v128) (local $p i32) (local $g i32) (local $cBytes i32)
     (local $lo v128) (local $hi v128) (local $x v128) (local $wv v128) (local $r v128)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32) (local $p5 i32)
     (local $p6 i32) (local $p7 i32) (local $p8 i32) (local $wg i32) (local $dst i32) (local $bg i32) (local $mg i32)
     (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32) (local $c6 i32) (local $c7 i32) (local $c8 i32)
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
+    (local.set $magicBits (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000))
     (local.set $low (f32x4.splat (local.get $lowf)))
     (local.set $high (f32x4.splat (local.get $highf)))
     (local.set $cBytes (i32.shl (local.get $c) (i32.const 1)))
@@ -208,8 +299,29 @@
         (local.set $x (v128.load (i32.add (local.get $p8) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $r (call $requantize8 (local.get $lo) (local.get $hi) (local.get $bg) (local.get $mg)
-          (local.get $low) (local.get $high)))
+        (local.set $r (i16x8.narrow_i32x4_s
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $lo) (v128.load (local.get $bg))))
+                  (v128.load (local.get $mg)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))
+        (i32x4.sub
+          (f32x4.add
+            (f32x4.pmin
+              (f32x4.pmax
+                (f32x4.mul
+                  (f32x4.convert_i32x4_s (i32x4.add (local.get $hi) (v128.load offset=16 (local.get $bg))))
+                  (v128.load offset=16 (local.get $mg)))
+                (local.get $low))
+              (local.get $high))
+            (local.get $magic))
+          (local.get $magicBits))))
         ;; the four channel pairs of this group go to four consecutive 16-byte pair groups
         (v128.store32_lane 0 (local.get $dst) (local.get $r))
         (v128.store32_lane offset=16 1 (local.get $dst) (local.get $r))
@@ -222,4 +334,36 @@
         (br_if $groupLoop (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 16))) (local.get $cBytes))))
       (local.set $table (i32.add (local.get $table) (i32.const 36)))
       (br_if $pixelLoop (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $pixels)))))
+
+  ;; The input QUANTIZE: dst[i] = clamp(roundHalfEven(float32(src[i] * inverseScale)), low, high) (centred), four
+  ;; at a time (n a multiple of 4); rounding by the same 1.5 * 2^23 addition, after the clamp.
+  (func (export "quantize")
+        (param $src i32) (param $n i32) (param $inverse f32) (param $lowf f32) (param $highf f32) (param $dst i32)
+    (local $i i32) (local $scale v128) (local $low v128) (local $high v128) (local $v v128)
+    (local.set $scale (f32x4.splat (local.get $inverse)))
+    (local.set $low (f32x4.splat (local.get $lowf)))
+    (local.set $high (f32x4.splat (local.get $highf)))
+    (local.set $i (i32.const 0))
+    (loop $quantizeLoop
+      (local.set $v (i32x4.sub
+        (f32x4.add
+          (f32x4.pmin
+            (f32x4.pmax (f32x4.mul (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))
+                                   (local.get $scale))
+                        (local.get $low))
+            (local.get $high))
+          (v128.const f32x4 12582912 12582912 12582912 12582912))
+        (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000)))
+      (v128.store64_lane 0 (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 1)))
+        (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
+      (br_if $quantizeLoop (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n)))))
+
+  ;; im2col by table: dst[i] = the int16 at byte address table[i] (a zero for padding and filler), i < n.
+  (func (export "gather16") (param $table i32) (param $n i32) (param $dst i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 1))))
+    (loop $gatherLoop
+      (i32.store16 (local.get $dst) (i32.load16_s (i32.load (local.get $table))))
+      (local.set $table (i32.add (local.get $table) (i32.const 4)))
+      (br_if $gatherLoop (i32.lt_u (local.tee $dst (i32.add (local.get $dst) (i32.const 2))) (local.get $end)))))
 )
