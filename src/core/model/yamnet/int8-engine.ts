@@ -349,7 +349,7 @@ function planLayers(model: TfliteModel): Plan | { unsupported: string } {
   const chunks: Uint8Array[] = [];
   let offset = 0;
   /** Appends a constant block and gives its byte offset. */
-  const place = (block: Int16Array | Int32Array | Float32Array): number => {
+  const place = (block: Int8Array | Int16Array | Int32Array | Float32Array): number => {
     const at = offset;
     const bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
     chunks.push(bytes);
@@ -576,8 +576,8 @@ function packGemmWeights(
   depth: number,
   cin: number,
   coutPadded: number,
-): Int16Array {
-  const packed = new Int16Array(coutPadded * cin);
+): Int8Array {
+  const packed = new Int8Array(coutPadded * cin);
   let t = 0;
   for (let block = 0; block < coutPadded / 8; block++) {
     for (let k = 0; k < cin / 2; k++) {

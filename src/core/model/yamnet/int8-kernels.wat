@@ -41,7 +41,7 @@
     (local.set $outRow (i32.shl (local.get $cout) (i32.const 1)))
     (local.set $block (i32.const 0))
     (loop $blockLoop
-      (local.set $wb (i32.add (local.get $w) (i32.mul (local.get $block) (i32.shl (local.get $cin) (i32.const 4)))))
+      (local.set $wb (i32.add (local.get $w) (i32.mul (local.get $block) (i32.shl (local.get $cin) (i32.const 3)))))
       (local.set $bb (i32.add (local.get $bias) (i32.shl (local.get $block) (i32.const 5))))
       (local.set $mb (i32.add (local.get $mult) (i32.shl (local.get $block) (i32.const 5))))
       (local.set $a (local.get $in))
@@ -57,8 +57,8 @@
         (local.set $wk (local.get $wb))
         (local.set $aEnd (i32.add (local.get $a) (i32.shl (local.get $cin) (i32.const 3))))
         (loop $pairLoop
-          (local.set $w0 (v128.load (local.get $wk)))
-          (local.set $w1 (v128.load offset=16 (local.get $wk)))
+          (local.set $w0 (v128.load8x8_s (local.get $wk)))
+          (local.set $w1 (v128.load8x8_s offset=8 (local.get $wk)))
           (local.set $x (v128.load32_splat (local.get $a)))
           (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
           (local.set $a01 (i32x4.add (local.get $a01) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
@@ -71,7 +71,7 @@
           (local.set $x (v128.load32_splat offset=12 (local.get $a)))
           (local.set $a30 (i32x4.add (local.get $a30) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
           (local.set $a31 (i32x4.add (local.get $a31) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $wk (i32.add (local.get $wk) (i32.const 32)))
+          (local.set $wk (i32.add (local.get $wk) (i32.const 16)))
           (br_if $pairLoop (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 16))) (local.get $aEnd))))
         ;; four output rows at out + p * cout * 2 + block * 16
         (v128.store (local.get $o)
@@ -186,10 +186,10 @@
           (local.set $aEnd (i32.add (local.get $ptr) (i32.shl (local.get $cin) (i32.const 3))))
           (loop $tailPairLoop
             (local.set $x (v128.load32_splat (local.get $ptr)))
-            (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (v128.load (local.get $wk)))))
+            (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (v128.load8x8_s (local.get $wk)))))
             (local.set $a01 (i32x4.add (local.get $a01)
-              (i32x4.dot_i16x8_s (local.get $x) (v128.load offset=16 (local.get $wk)))))
-            (local.set $wk (i32.add (local.get $wk) (i32.const 32)))
+              (i32x4.dot_i16x8_s (local.get $x) (v128.load8x8_s offset=8 (local.get $wk)))))
+            (local.set $wk (i32.add (local.get $wk) (i32.const 16)))
             (br_if $tailPairLoop (i32.lt_u (local.tee $ptr (i32.add (local.get $ptr) (i32.const 16))) (local.get $aEnd))))
           (v128.store (local.get $o) (i16x8.narrow_i32x4_s
         (i32x4.sub
