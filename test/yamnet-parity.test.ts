@@ -199,9 +199,13 @@ describe('YAMNet: TFLite reader and parity with Google’s interpreter', functio
         const samples = Float32Array.from({ length: 15600 }, (_, i) =>
           Math.max(-1, Math.min(1, gain * (0.6 * random() + Math.sin(i / (2 + p))))),
         );
+        // WebAssembly two frames at a time (and one at a time) against JavaScript one at a time.
+        wasmFrame.frames(samples, 0, YAMNET_PATCH_FRAMES, patches, p * patchSize);
+        const single = new Float32Array(YAMNET_BANDS);
         for (let f = 0; f < YAMNET_PATCH_FRAMES; f++) {
-          wasmFrame(samples, f * YAMNET_FRAME_HOP, patches, p * patchSize + f * YAMNET_BANDS);
           jsFrame(samples, f * YAMNET_FRAME_HOP, jsPatch, f * YAMNET_BANDS);
+          wasmFrame(samples, f * YAMNET_FRAME_HOP, single, 0);
+          assert.deepStrictEqual(single, jsPatch.subarray(f * YAMNET_BANDS, (f + 1) * YAMNET_BANDS));
         }
         assert.deepStrictEqual(
           patches.subarray(p * patchSize, (p + 1) * patchSize),

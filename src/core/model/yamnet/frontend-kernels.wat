@@ -147,4 +147,123 @@
       (f32.store (i32.add (local.get $out) (i32.shl (local.get $band) (i32.const 2)))
         (f32.demote_f64 (call $log (local.get $acc))))
       (br_if $bandLoop (i32.lt_u (local.tee $band (i32.add (local.get $band) (i32.const 1))) (i32.const 64)))))
+  ;; Two frames at once, one in each f64x2 lane, the same operations lane by lane (so the same bits as one at a time):
+  ;; spectrum2 reads $samplesA and $samplesB (400 f32 each) and writes 257 (A, B) magnitude pairs to $magnitude2;
+  ;; $xa/$xb are two 512 x f32 windowed frames (last 112 stay 0); $re2/$im2 256 x f64x2; $cs 255 (cos, sin) f64.
+  (func (export "spectrum2")
+        (param $samplesA i32) (param $samplesB i32) (param $window i32) (param $xa i32) (param $xb i32)
+        (param $reverse i32) (param $re2 i32) (param $im2 i32) (param $cs i32) (param $split i32)
+        (param $magnitude2 i32)
+    (local $i i32) (local $r i32) (local $v v128) (local $w v128)
+    (local $size i32) (local $halfBytes i32) (local $j i32) (local $tw i32) (local $c v128) (local $s v128)
+    (local $pa i32) (local $end i32) (local $stride i32) (local $bre v128) (local $bim v128) (local $are v128)
+    (local $aim v128) (local $tre v128) (local $tim v128)
+    (local $k i32) (local $p i32) (local $q i32) (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
+    (local $er v128) (local $ei v128) (local $or v128) (local $oi v128) (local $xr v128) (local $xi v128)
+    (local $two v128)
+    ;; windows: four samples at a time
+    (local.set $i (i32.const 0))
+    (loop $windowLoop
+      (local.set $w (v128.load (i32.add (local.get $window) (local.get $i))))
+      (v128.store (i32.add (local.get $xa) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $samplesA) (local.get $i))) (local.get $w)))
+      (v128.store (i32.add (local.get $xb) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $samplesB) (local.get $i))) (local.get $w)))
+      (br_if $windowLoop (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (i32.const 1600))))
+    ;; re2[i] = (xa[2r], xb[2r]), im2[i] = (xa[2r+1], xb[2r+1])
+    (local.set $i (i32.const 0))
+    (loop $gatherLoop
+      (local.set $r (i32.shl (i32.load (i32.add (local.get $reverse) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 3)))
+      ;; (a0, b0, a1, b1)
+      (local.set $v (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+        (v128.load64_zero (i32.add (local.get $xa) (local.get $r)))
+        (v128.load64_zero (i32.add (local.get $xb) (local.get $r)))))
+      (v128.store (i32.add (local.get $re2) (i32.shl (local.get $i) (i32.const 4))) (f64x2.promote_low_f32x4 (local.get $v)))
+      (v128.store (i32.add (local.get $im2) (i32.shl (local.get $i) (i32.const 4)))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+      (br_if $gatherLoop (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    ;; radix-2 stages: t = b (c - i s) per lane
+    (local.set $tw (local.get $cs))
+    (local.set $size (i32.const 2))
+    (local.set $end (i32.add (local.get $re2) (i32.const 4096)))
+    (loop $stageLoop
+      (local.set $halfBytes (i32.shl (local.get $size) (i32.const 3)))
+      (local.set $stride (i32.shl (local.get $size) (i32.const 4)))
+      (local.set $j (i32.const 0))
+      (loop $twiddleLoop
+        (local.set $c (v128.load64_splat (local.get $tw)))
+        (local.set $s (v128.load64_splat offset=8 (local.get $tw)))
+        (local.set $pa (i32.add (local.get $re2) (local.get $j)))
+        (loop $butterflyLoop
+          ;; im2 is re2 + (im2 - re2): one pointer for both
+          (local.set $bre (v128.load (i32.add (local.get $pa) (local.get $halfBytes))))
+          (local.set $bim (v128.load (i32.add (i32.add (local.get $pa) (local.get $halfBytes))
+                                              (i32.sub (local.get $im2) (local.get $re2)))))
+          (local.set $tre (f64x2.add (f64x2.mul (local.get $bre) (local.get $c)) (f64x2.mul (local.get $bim) (local.get $s))))
+          (local.set $tim (f64x2.sub (f64x2.mul (local.get $bim) (local.get $c)) (f64x2.mul (local.get $bre) (local.get $s))))
+          (local.set $are (v128.load (local.get $pa)))
+          (local.set $aim (v128.load (i32.add (local.get $pa) (i32.sub (local.get $im2) (local.get $re2)))))
+          (v128.store (i32.add (local.get $pa) (local.get $halfBytes)) (f64x2.sub (local.get $are) (local.get $tre)))
+          (v128.store (i32.add (i32.add (local.get $pa) (local.get $halfBytes)) (i32.sub (local.get $im2) (local.get $re2)))
+            (f64x2.sub (local.get $aim) (local.get $tim)))
+          (v128.store (local.get $pa) (f64x2.add (local.get $are) (local.get $tre)))
+          (v128.store (i32.add (local.get $pa) (i32.sub (local.get $im2) (local.get $re2)))
+            (f64x2.add (local.get $aim) (local.get $tim)))
+          (br_if $butterflyLoop (i32.lt_u (local.tee $pa (i32.add (local.get $pa) (local.get $stride))) (local.get $end))))
+        (local.set $tw (i32.add (local.get $tw) (i32.const 16)))
+        (br_if $twiddleLoop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $halfBytes))))
+      (br_if $stageLoop (i32.le_u (local.tee $size (i32.shl (local.get $size) (i32.const 1))) (i32.const 256))))
+    ;; X[k] = E[k] + exp(-2 pi i k / 512) O[k]
+    (local.set $two (f64x2.splat (f64.const 2)))
+    (local.set $k (i32.const 0))
+    (loop $splitLoop
+      (local.set $p (i32.shl (i32.and (local.get $k) (i32.const 255)) (i32.const 4)))
+      (local.set $q (i32.shl (i32.and (i32.sub (i32.const 256) (local.get $k)) (i32.const 255)) (i32.const 4)))
+      (local.set $ar (v128.load (i32.add (local.get $re2) (local.get $p))))
+      (local.set $ai (v128.load (i32.add (local.get $im2) (local.get $p))))
+      (local.set $br (v128.load (i32.add (local.get $re2) (local.get $q))))
+      (local.set $bi (f64x2.neg (v128.load (i32.add (local.get $im2) (local.get $q)))))
+      (local.set $er (f64x2.div (f64x2.add (local.get $ar) (local.get $br)) (local.get $two)))
+      (local.set $ei (f64x2.div (f64x2.add (local.get $ai) (local.get $bi)) (local.get $two)))
+      (local.set $or (f64x2.div (f64x2.sub (local.get $ai) (local.get $bi)) (local.get $two)))
+      (local.set $oi (f64x2.div (f64x2.neg (f64x2.sub (local.get $ar) (local.get $br))) (local.get $two)))
+      (local.set $c (v128.load64_splat (i32.add (local.get $split) (i32.shl (local.get $k) (i32.const 4)))))
+      (local.set $s (v128.load64_splat offset=8 (i32.add (local.get $split) (i32.shl (local.get $k) (i32.const 4)))))
+      (local.set $xr (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+        (f64x2.add (f64x2.add (local.get $er) (f64x2.mul (local.get $c) (local.get $or)))
+                   (f64x2.mul (local.get $s) (local.get $oi))))))
+      (local.set $xi (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+        (f64x2.sub (f64x2.add (local.get $ei) (f64x2.mul (local.get $c) (local.get $oi)))
+                   (f64x2.mul (local.get $s) (local.get $or))))))
+      (v128.store (i32.add (local.get $magnitude2) (i32.shl (local.get $k) (i32.const 4)))
+        (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.sqrt
+          (f64x2.add (f64x2.mul (local.get $xr) (local.get $xr)) (f64x2.mul (local.get $xi) (local.get $xi)))))))
+      (br_if $splitLoop (i32.le_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 256)))))
+
+  ;; melLog for two frames: (A, B) magnitude pairs in, 64 values to $outA and to $outB.
+  (func (export "melLog2")
+        (param $magnitude2 i32) (param $bands i32) (param $melK i32) (param $melW i32) (param $melBias i32)
+        (param $outA i32) (param $outB i32)
+    (local $band i32) (local $j i32) (local $end i32) (local $acc v128)
+    (local.set $band (i32.const 0))
+    (loop $bandLoop
+      (local.set $acc (v128.load64_splat (i32.add (local.get $melBias) (i32.shl (local.get $band) (i32.const 3)))))
+      (local.set $j (i32.load (i32.add (local.get $bands) (i32.shl (local.get $band) (i32.const 3)))))
+      (local.set $end (i32.add (local.get $j)
+        (i32.load offset=4 (i32.add (local.get $bands) (i32.shl (local.get $band) (i32.const 3))))))
+      (block $empty
+        (br_if $empty (i32.ge_u (local.get $j) (local.get $end)))
+        (loop $binLoop
+          (local.set $acc (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add
+            (f64x2.mul
+              (v128.load (i32.add (local.get $magnitude2)
+                (i32.shl (i32.load (i32.add (local.get $melK) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 4))))
+              (v128.load64_splat (i32.add (local.get $melW) (i32.shl (local.get $j) (i32.const 3)))))
+            (local.get $acc)))))
+          (br_if $binLoop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $end)))))
+      (f32.store (i32.add (local.get $outA) (i32.shl (local.get $band) (i32.const 2)))
+        (f32.demote_f64 (call $log (f64x2.extract_lane 0 (local.get $acc)))))
+      (f32.store (i32.add (local.get $outB) (i32.shl (local.get $band) (i32.const 2)))
+        (f32.demote_f64 (call $log (f64x2.extract_lane 1 (local.get $acc)))))
+      (br_if $bandLoop (i32.lt_u (local.tee $band (i32.add (local.get $band) (i32.const 1))) (i32.const 64)))))
 )

@@ -42,12 +42,24 @@ export interface YamnetFrontEndTables {
 }
 
 /** Writes the log-mel frame of `samples[start .. start + 400)` (64 values) into `out` at `outOffset`. */
-export type YamnetLogMelFrame = (
-  samples: Float32Array,
-  start: number,
-  out: Float32Array,
-  outOffset: number,
-) => void;
+export interface YamnetLogMelFrame {
+  (samples: Float32Array, start: number, out: Float32Array, outOffset: number): void;
+  /** Writes `count` frames at the 160-sample hop from `start`, 64 values apart from `outOffset` (same values). */
+  frames(samples: Float32Array, start: number, count: number, out: Float32Array, outOffset: number): void;
+}
+
+/** A single-frame function with `frames` as its loop. */
+function withFrames(
+  frame: (samples: Float32Array, start: number, out: Float32Array, outOffset: number) => void,
+): YamnetLogMelFrame {
+  return Object.assign(frame, {
+    frames(samples: Float32Array, start: number, count: number, out: Float32Array, outOffset: number) {
+      for (let f = 0; f < count; f++) {
+        frame(samples, start + f * YAMNET_FRAME_HOP, out, outOffset + f * YAMNET_BANDS);
+      }
+    },
+  });
+}
 
 const f32 = Math.fround;
 
@@ -89,7 +101,7 @@ export function createYamnetLogMelFrame(
   const frameValues = new Float64Array(YAMNET_FRAME_LENGTH);
   const magnitude = new Float64Array(bins);
   const window = tables.window;
-  return (samples, start, out, outOffset) => {
+  return withFrames((samples, start, out, outOffset) => {
     if (start < 0 || start + YAMNET_FRAME_LENGTH > samples.length) {
       throw new Error(`frame at ${start} does not fit in ${samples.length} samples`);
     }
@@ -105,7 +117,7 @@ export function createYamnetLogMelFrame(
       for (let j = 0; j < ks.length; j++) acc = f32(magnitude[ks[j]] * weights[j] + acc);
       out[outOffset + band] = xnnpackLog(acc);
     }
-  };
+  });
 }
 
 /** The compiled front end beside this file (scripts/build-wasm.js). */
@@ -123,6 +135,28 @@ interface FrontEndKernels {
     magnitude: number,
   ): void;
   melLog(magnitude: number, bands: number, melK: number, melW: number, melBias: number, out: number): void;
+  spectrum2(
+    samplesA: number,
+    samplesB: number,
+    window: number,
+    xa: number,
+    xb: number,
+    reverse: number,
+    re2: number,
+    im2: number,
+    cs: number,
+    split: number,
+    magnitude2: number,
+  ): void;
+  melLog2(
+    magnitude2: number,
+    bands: number,
+    melK: number,
+    melW: number,
+    melBias: number,
+    outA: number,
+    outB: number,
+  ): void;
 }
 
 /** The frame computer on frontend-kernels.wasm, or undefined where it cannot load (then JavaScript runs). */
@@ -161,6 +195,15 @@ function createWasmLogMelFrame(
     melW: take(8 * nonzero),
     melBias: take(8 * YAMNET_BANDS),
     out: take(4 * YAMNET_BANDS),
+    // two frames at once
+    samplesB: take(4 * YAMNET_FRAME_LENGTH),
+    xa: take(4 * n),
+    xb: take(4 * n),
+    re2: take(16 * m),
+    im2: take(16 * m),
+    cs: take(16 * (m - 1)),
+    magnitude2: take(16 * bins),
+    outB: take(4 * YAMNET_BANDS),
   };
   const memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
   const buffer = memory.buffer;
@@ -181,6 +224,12 @@ function createWasmLogMelFrame(
       twiddles.set([c, -s, s, c], t);
       t += 4;
     }
+  }
+  // The same twiddles as (cos, sin) pairs, for the two-frame FFT.
+  const cs = new Float64Array(buffer, layout.cs, 2 * (m - 1));
+  for (let t = 0; t < m - 1; t++) {
+    cs[2 * t] = twiddles[4 * t];
+    cs[2 * t + 1] = twiddles[4 * t + 2];
   }
   const split = new Float64Array(buffer, layout.split, 2 * bins);
   for (let k = 0; k < bins; k++) {
@@ -203,14 +252,21 @@ function createWasmLogMelFrame(
   const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
     .exports as unknown as FrontEndKernels;
   const samplesView = new Float32Array(buffer, layout.samples, YAMNET_FRAME_LENGTH);
+  const samplesViewB = new Float32Array(buffer, layout.samplesB, YAMNET_FRAME_LENGTH);
   const magnitude = new Float64Array(buffer, layout.magnitude, bins);
+  const magnitude2 = new Float64Array(buffer, layout.magnitude2, 2 * bins);
   const outView = new Float32Array(buffer, layout.out, YAMNET_BANDS);
+  const outViewB = new Float32Array(buffer, layout.outB, YAMNET_BANDS);
   const hybrid = tables.hybridMel;
   const quantized = new Float64Array(bins);
-  return (samples, start, out, outOffset) => {
-    if (start < 0 || start + YAMNET_FRAME_LENGTH > samples.length) {
-      throw new Error(`frame at ${start} does not fit in ${samples.length} samples`);
+  const check = (samples: Float32Array, start: number, count: number) => {
+    const end = start + (count - 1) * YAMNET_FRAME_HOP + YAMNET_FRAME_LENGTH;
+    if (start < 0 || end > samples.length) {
+      throw new Error(`frames at ${start}..${end} do not fit in ${samples.length} samples`);
     }
+  };
+  const frame = (samples: Float32Array, start: number, out: Float32Array, outOffset: number) => {
+    check(samples, start, 1);
     samplesView.set(samples.subarray(start, start + YAMNET_FRAME_LENGTH));
     kernels.spectrum(
       layout.samples,
@@ -229,6 +285,52 @@ function createWasmLogMelFrame(
     kernels.melLog(layout.magnitude, layout.bands, layout.melK, layout.melW, layout.melBias, layout.out);
     out.set(outView, outOffset);
   };
+  return Object.assign(frame, {
+    frames(samples: Float32Array, start: number, count: number, out: Float32Array, outOffset: number) {
+      if (count <= 0) return;
+      check(samples, start, count);
+      let f = 0;
+      for (; f + 1 < count; f += 2) {
+        const a = start + f * YAMNET_FRAME_HOP;
+        samplesView.set(samples.subarray(a, a + YAMNET_FRAME_LENGTH));
+        samplesViewB.set(samples.subarray(a + YAMNET_FRAME_HOP, a + YAMNET_FRAME_HOP + YAMNET_FRAME_LENGTH));
+        kernels.spectrum2(
+          layout.samples,
+          layout.samplesB,
+          layout.window,
+          layout.xa,
+          layout.xb,
+          layout.reverse,
+          layout.re2,
+          layout.im2,
+          layout.cs,
+          layout.split,
+          layout.magnitude2,
+        );
+        const offsetA = outOffset + f * YAMNET_BANDS;
+        if (hybrid) {
+          for (let lane = 0; lane < 2; lane++) {
+            for (let k = 0; k < bins; k++) magnitude[k] = magnitude2[2 * k + lane];
+            const target = offsetA + lane * YAMNET_BANDS;
+            hybridMelFrame(magnitude, quantized, hybrid.weights, hybrid.scales, tables.melBias, out, target);
+          }
+          continue;
+        }
+        kernels.melLog2(
+          layout.magnitude2,
+          layout.bands,
+          layout.melK,
+          layout.melW,
+          layout.melBias,
+          layout.out,
+          layout.outB,
+        );
+        out.set(outView, offsetA);
+        out.set(outViewB, offsetA + YAMNET_BANDS);
+      }
+      if (f < count) frame(samples, start + f * YAMNET_FRAME_HOP, out, outOffset + f * YAMNET_BANDS);
+    },
+  });
 }
 
 /**

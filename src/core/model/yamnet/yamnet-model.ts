@@ -134,8 +134,7 @@ export function createYamnetCryModel(file: string, options: { backend?: BackendN
         const count = Math.min(BATCH, patchCount - first);
         const frameCount = YAMNET_PATCH_HOP_FRAMES * (count - 1) + YAMNET_PATCH_FRAMES;
         const firstFrame = first * YAMNET_PATCH_HOP_FRAMES;
-        for (let f = 0; f < frameCount; f++)
-          frame(samples, (firstFrame + f) * YAMNET_FRAME_HOP, frames, f * YAMNET_BANDS);
+        frame.frames(samples, firstFrame * YAMNET_FRAME_HOP, frameCount, frames, 0);
         for (let p = 0; p < count; p++) {
           const offset = p * YAMNET_PATCH_HOP_FRAMES * YAMNET_BANDS;
           patches.set(frames.subarray(offset, offset + patchSize), p * patchSize);
