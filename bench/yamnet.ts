@@ -95,7 +95,7 @@ export async function benchYamnet(patches = 10000): Promise<void> {
       ? median(rounds.map((r) => r.ours / (r.reference as number)))
       : undefined;
   console.log(
-    `YAMNet (${path.basename(file)}) on ${info.backendNotes.at(-1) ?? info.backend}: ${ours.toFixed(2)} ms per patch one at a time (live), ` +
+    `YAMNet (${path.basename(file)}; ${info.backendNotes.at(-1) ?? info.backend}): ${ours.toFixed(2)} ms per patch one at a time (live), ` +
       `${median(rounds.map((r) => r.batched)).toFixed(2)} ms per patch over a 24.5 s recording (frames shared); ` +
       `Google's interpreter (ai-edge-litert, 1 thread): ${ratio !== undefined ? `${median(references).toFixed(2)} ms` : failed}` +
       (ratio !== undefined

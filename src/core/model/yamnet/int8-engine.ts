@@ -458,7 +458,7 @@ function planLayers(model: TfliteModel): Plan | { unsupported: string } {
         stride: conv.strideH,
         padTop,
         padLeft,
-        weights: place(Int16Array.from(raw)),
+        weights: place(packDepthwiseWeights(raw, channels)),
         bias: place(Int32Array.from(biasValues ?? new Float32Array(channels))),
         multipliers: place(Float32Array.from(scales, (s) => f32(f32(inQ.scale * s) / outQ.scale))),
         low,
@@ -588,6 +588,18 @@ function packGemmWeights(
           packed[t++] = co < cout && ci < depth ? raw[co * depth + ci] : 0;
         }
       }
+    }
+  }
+  return packed;
+}
+
+/** [9][c] depthwise weights (TFLite's [1, 3, 3, c]) into the kernel's layout: per 8 channels, the 9 taps' 8 values. */
+function packDepthwiseWeights(raw: Float32Array, channels: number): Int16Array {
+  const packed = new Int16Array(9 * channels);
+  let t = 0;
+  for (let group = 0; group < channels / 8; group++) {
+    for (let tap = 0; tap < 9; tap++) {
+      for (let lane = 0; lane < 8; lane++) packed[t++] = raw[tap * channels + group * 8 + lane];
     }
   }
   return packed;

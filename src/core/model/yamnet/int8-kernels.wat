@@ -19,8 +19,9 @@
   ;; in: int16, packed per block of 4 pixels, per pair of input channels k: the 4 pixels' pairs (16 bytes),
   ;;    so one pointer and immediate offsets reach everything; cin a multiple of 4. Whole blocks of 4 pixels
   ;;    run 4 rows at a time, the last 1-3 pixels one row at a time.
-  ;; w: int16 packed per block of 8 output channels, per pair k: 16 values,
-  ;;    w[c0][2k] w[c0][2k+1] w[c1][2k] w[c1][2k+1] ... w[c7][2k+1] (i32x4.dot_i16x8_s takes pairs).
+  ;; w: int8 packed per block of 8 output channels, per pair k: 16 values,
+  ;;    w[c0][2k] w[c0][2k+1] w[c1][2k] w[c1][2k+1] ... w[c7][2k+1] (i32x4.dot_i16x8_s takes pairs), widened
+  ;;    to int16 as they load (v128.load8x8_s), so the weights move half the bytes.
   ;; bias: int32 [cout], mult: float32 [cout], out: int16 [pixels][cout] (NHWC), cout a multiple of 8.
   (func (export "gemm")
         (param $in i32) (param $pixels i32) (param $cin i32) (param $w i32) (param $bias i32) (param $mult i32)
@@ -221,7 +222,8 @@
   ;; A 3x3 depthwise layer (depth multiplier 1): out[p][c] = requantize(sum over the 9 taps of
   ;; in[tap][c] * w[tap][c] + bias[c]). `table` gives, per output pixel, the byte addresses of its 9 input pixels
   ;; (int32, made once per layer): a tap outside the image points at zeros, so padding contributes nothing (its
-  ;; centred value is 0) and nothing branches. in: int16 NHWC; w: int16 [9][c], c a multiple of 8.
+  ;; centred value is 0) and nothing branches. in: int16 NHWC; w: int16 per group of 8 channels the 9 taps'
+  ;; 8 values ([c / 8][9][8], immediate offsets), c a multiple of 8.
   ;; out: int16 in the GEMM's packed layout (blocks of 4 pixels, per channel pair the 4 pixels' pairs).
   (func (export "depthwise3x3")
         (param $table i32) (param $pixels i32) (param $c i32) (param $w i32) (param $bias i32) (param $mult i32)
@@ -230,19 +232,11 @@
     (local $lo v128) (local $hi v128) (local $x v128) (local $wv v128) (local $r v128)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32) (local $p5 i32)
     (local $p6 i32) (local $p7 i32) (local $p8 i32) (local $wg i32) (local $dst i32) (local $bg i32) (local $mg i32)
-    (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32) (local $c6 i32) (local $c7 i32) (local $c8 i32)
     (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
     (local.set $magicBits (v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000))
     (local.set $low (f32x4.splat (local.get $lowf)))
     (local.set $high (f32x4.splat (local.get $highf)))
     (local.set $cBytes (i32.shl (local.get $c) (i32.const 1)))
-    (local.set $c2 (i32.shl (local.get $cBytes) (i32.const 1)))
-    (local.set $c3 (i32.add (local.get $c2) (local.get $cBytes)))
-    (local.set $c4 (i32.shl (local.get $cBytes) (i32.const 2)))
-    (local.set $c5 (i32.add (local.get $c4) (local.get $cBytes)))
-    (local.set $c6 (i32.add (local.get $c5) (local.get $cBytes)))
-    (local.set $c7 (i32.add (local.get $c6) (local.get $cBytes)))
-    (local.set $c8 (i32.shl (local.get $cBytes) (i32.const 3)))
     (local.set $p (i32.const 0))
     (loop $pixelLoop
       (local.set $p0 (i32.load (local.get $table)))
@@ -267,35 +261,35 @@
         (local.set $x (v128.load (i32.add (local.get $p0) (local.get $g))))
         (local.set $lo (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv)))
         (local.set $hi (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv)))
-        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $cBytes))))
+        (local.set $wv (v128.load offset=16 (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p1) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c2))))
+        (local.set $wv (v128.load offset=32 (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p2) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c3))))
+        (local.set $wv (v128.load offset=48 (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p3) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c4))))
+        (local.set $wv (v128.load offset=64 (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p4) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c5))))
+        (local.set $wv (v128.load offset=80 (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p5) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c6))))
+        (local.set $wv (v128.load offset=96 (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p6) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c7))))
+        (local.set $wv (v128.load offset=112 (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p7) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load (i32.add (local.get $wg) (local.get $c8))))
+        (local.set $wv (v128.load offset=128 (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p8) (local.get $g))))
         (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
         (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
@@ -328,7 +322,7 @@
         (v128.store32_lane offset=32 2 (local.get $dst) (local.get $r))
         (v128.store32_lane offset=48 3 (local.get $dst) (local.get $r))
         (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
-        (local.set $wg (i32.add (local.get $wg) (i32.const 16)))
+        (local.set $wg (i32.add (local.get $wg) (i32.const 144)))
         (local.set $bg (i32.add (local.get $bg) (i32.const 32)))
         (local.set $mg (i32.add (local.get $mg) (i32.const 32)))
         (br_if $groupLoop (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 16))) (local.get $cBytes))))
