@@ -35,7 +35,10 @@ describe('the cry-baby CLI with YAMNet', function () {
     ]);
     assert.strictEqual(status, 0, stderr);
     const lines = stdout.trim().split('\n');
-    assert.match(lines[0], /^# model yamnet .* on the wasm backend, threshold/);
+    assert.match(
+      lines[0],
+      /^# model yamnet .* on the wasm backend \(.*YAMNet layers on int8 WebAssembly SIMD kernels\), threshold/,
+    );
     assert.match(
       lines[1],
       /^start_s,probability,crying,babyCry,cryingSobbing,whimper,babyLaughter,giggle,laughter,babbling,top5$/,

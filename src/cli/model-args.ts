@@ -31,5 +31,7 @@ export function modelFromArgs(args: ParsedArgs): CryModel {
 }
 
 export function describe(info: CryModelInfo): string {
-  return `model ${info.name} (${info.source}) on the ${info.backend} backend, threshold ${info.threshold.toFixed(4)}`;
+  // The notes say what else ran (YAMNet's layers on our int8 kernels) or why a faster backend did not.
+  const notes = info.backendNotes.length ? ` (${info.backendNotes.join('; ')})` : '';
+  return `model ${info.name} (${info.source}) on the ${info.backend} backend${notes}, threshold ${info.threshold.toFixed(4)}`;
 }
