@@ -1,13 +1,15 @@
 /**
  * `analyze` at any length: the block analyzer gives exactly the verdicts of analysing the whole recording at once
  * (both models, pieces of odd sizes), and `cry-baby analyze` on long generated files keeps its peak memory flat
- * (a 20-minute and a 60-minute file, both above the streaming size, measured with GNU time in child processes).
+ * (a 20-minute and a 60-minute file, both above the streaming size, measured with GNU time in child processes),
+ * on one thread or on a pool of worker threads (same verdicts, same order).
  * Speed is the benchmark's business; only memory and equality are asserted here.
  */
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { createAnalyzePool } from '../src/core/model/analyze-pool';
 import { createBlockAnalyzer } from '../src/core/model/block-analyzer';
 import type { CryVerdict } from '../src/core/model/cry-model';
 import { createCryModel, resolveModel } from '../src/core/model/select';
@@ -58,6 +60,47 @@ describe('analyze at any length', function () {
       }
     });
   }
+
+  for (const name of ['cry-baby-cnn', 'yamnet'] as const) {
+    it(`${name}: two worker threads, blocks side by side, give the same verdicts in the same order`, async () => {
+      const resolved = resolveModel(name, {
+        yamnetFile: path.join(sharedDir(), 'models', 'yamnet', 'yamnet-classification.tflite'),
+      });
+      const model = createCryModel(resolved);
+      const pool = createAnalyzePool(resolved, { threads: 2 });
+      try {
+        const info = await pool.ready;
+        assert.strictEqual(info.name, name);
+        const samples = room(75, 3);
+        const whole = await model.analyze(samples);
+        const pieces: CryVerdict[] = [];
+        const blocks = createBlockAnalyzer(pool, info, (v) => pieces.push(...v), 8, 2);
+        for (let at = 0; at < samples.length; at += 40000)
+          await blocks.push(samples.subarray(at, at + 40000));
+        assert.strictEqual(await blocks.finish(), whole.length);
+        assert.deepStrictEqual(pieces, whole);
+      } finally {
+        model.dispose();
+        await pool.close();
+      }
+    });
+  }
+
+  it('a worker that cannot load its model fails the pool with the reason', async () => {
+    const pool = createAnalyzePool(
+      { name: 'cry-baby-cnn', source: path.join(tempDir('no-model-'), 'none') },
+      { threads: 2 },
+    );
+    try {
+      await assert.rejects(pool.ready, /metadata\.json|no such file|ENOENT/);
+      await assert.rejects(
+        pool.analyze(new Float32Array(64000)),
+        /metadata\.json|no such file|ENOENT|closed/,
+      );
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('cry-baby analyze keeps its peak memory flat from 20 to 60 minutes of audio', () => {
     const dir = tempDir('cry-long-');

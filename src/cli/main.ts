@@ -3,9 +3,11 @@
  * checks. Commands: mel, train, evaluate, analyze, calibrate, listen, models.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { readAudioAt } from '../core/audio/file-source';
 import { decodeAudioInPieces } from '../core/audio/stream-decode';
+import { createAnalyzePool } from '../core/model/analyze-pool';
 import { createBlockAnalyzer } from '../core/model/block-analyzer';
 import type { CryVerdict } from '../core/model/cry-model';
 import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
@@ -22,13 +24,16 @@ import { FALLBACK_DETECTION, OFF_THRESHOLD_RATIO, DetectionSettings } from '../c
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
 import { numberOption, parseArgs } from './args';
 import { runListen } from './listen';
-import { backendOption, describe, modelFromArgs } from './model-args';
+import { backendOption, describe, modelFromArgs, resolvedFromArgs } from './model-args';
 
 const USAGE = `usage: cry-baby <command> [options]
 
   mel <file.wav> --json                 log-mel spectrogram of the first 4 s as JSON (librosa's frame crop)
-  analyze <file> [--model M] [--hop S]  crying probability of each window of the model (YAMNet: 0.975 s
-                                        patches every 0.48 s; the CNN: 4 s windows every --hop S, default 1)
+  analyze <file> [--model M] [--hop S] [--threads N]
+                                        crying probability of each window of the model (YAMNet: 0.975 s
+                                        patches every 0.48 s; the CNN: 4 s windows every --hop S, default 1);
+                                        a recording over 32 MB is analysed in blocks on N threads (default:
+                                        one per core, at most 4), same rows as on one
   calibrate <room recordings...> [--target-false-starts N] [--model M] [--json]
                                         the start threshold for this room: at most N false starts per day
                                         (default 1) on its audio without crying, with the real cry-detect policy
@@ -153,12 +158,21 @@ async function calibrateCommand(argv: string[], out: Output, err: Output): Promi
 const LONG_FILE_BYTES = 32 * 1024 * 1024;
 
 async function analyzeCommand(argv: string[], out: Output, err: Output): Promise<number> {
-  const args = parseArgs(argv, ['json'], ['hop', ...MODEL_OPTIONS]);
+  const args = parseArgs(argv, ['json'], ['hop', 'threads', ...MODEL_OPTIONS]);
   const file = existingFile(args.positional[0], 'analyze');
   const hop = numberOption(args, 'hop', 1);
-  const model = modelFromArgs(args);
+  const threads = numberOption(args, 'threads', defaultThreads());
+  if (!(Number.isInteger(threads) && threads >= 1))
+    throw new Error(`--threads must be a whole number >= 1, got ${threads}`);
+  const long = fs.statSync(file).size > LONG_FILE_BYTES;
+  // A long recording on several threads: a pool of workers, each with its own model, analyses blocks side by side.
+  const pool =
+    long && threads > 1
+      ? createAnalyzePool(resolvedFromArgs(args), { threads, backend: backendOption(args.options.backend) })
+      : undefined;
+  const model = pool ? undefined : modelFromArgs(args);
   try {
-    const info = await model.ensureLoaded();
+    const info = pool ? await pool.ready : await model!.ensureLoaded();
     const rate = DEFAULT_MEL_SETTINGS.sampleRate;
     // The CNN's windows step by 1 s; --hop keeps every hop-th of them (whole seconds only).
     const step = info.name === 'cry-baby-cnn' ? Math.max(1, Math.round(hop)) : 1;
@@ -189,9 +203,11 @@ async function analyzeCommand(argv: string[], out: Output, err: Output): Promise
       }
     };
     let last = Date.now();
-    if (fs.statSync(file).size > LONG_FILE_BYTES) {
+    if (long) {
       // A long recording: decoded and analysed a block at a time, rows printed as they come.
-      const blocks = createBlockAnalyzer(model, info, take);
+      const blocks = pool
+        ? createBlockAnalyzer(pool, info, take, 256, threads)
+        : createBlockAnalyzer(model!, info, take);
       let decoded = 0;
       await decodeAudioInPieces(file, rate, async (samples) => {
         decoded += samples.length;
@@ -205,7 +221,7 @@ async function analyzeCommand(argv: string[], out: Output, err: Output): Promise
     } else {
       const samples = await readAudioAt(file, rate);
       take(
-        await model.analyze(samples, (fraction) => {
+        await model!.analyze(samples, (fraction) => {
           if (Date.now() - last > 5000) {
             last = Date.now();
             err(`  ${(100 * fraction).toFixed(0)} %`);
@@ -232,9 +248,15 @@ async function analyzeCommand(argv: string[], out: Output, err: Output): Promise
       );
     }
   } finally {
-    model.dispose();
+    model?.dispose();
+    await pool?.close();
   }
   return 0;
+}
+
+/** Threads for analysing a long recording: one per core, at most 4 (each holds its own model). */
+function defaultThreads(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
 }
 
 function formatFigures(name: string, f: EvaluationFigures): string {

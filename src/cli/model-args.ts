@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CryModel, CryModelInfo } from '../core/model/cry-model';
-import { createCryModel, parseModelChoice, resolveModel } from '../core/model/select';
+import { createCryModel, parseModelChoice, resolveModel, ResolvedModel } from '../core/model/select';
 import type { BackendName } from '../core/model/tf';
 import type { ParsedArgs } from './args';
 
@@ -12,8 +12,8 @@ export function backendOption(value: string | true | undefined): BackendName | u
   throw new Error(`--backend must be tensorflow, wasm or cpu, got ${String(value)}`);
 }
 
-/** The model the command line asks for; an explicit `--model yamnet` without its file is an error. */
-export function modelFromArgs(args: ParsedArgs): CryModel {
+/** The model the command line asks for, resolved; an explicit `--model yamnet` without its file is an error. */
+export function resolvedFromArgs(args: ParsedArgs): ResolvedModel {
   const raw = args.options.model;
   const looksLikeDir =
     typeof raw === 'string' && (raw.includes('/') || fs.existsSync(path.join(raw, 'metadata.json')));
@@ -27,7 +27,12 @@ export function modelFromArgs(args: ParsedArgs): CryModel {
       `the YAMNet file is not installed (looked in ${resolved.yamnetMissing.looked.join(', ')}); run 'cry-baby models fetch yamnet' or pass --yamnet-file`,
     );
   }
-  return createCryModel(resolved, { backend: backendOption(args.options.backend) });
+  return resolved;
+}
+
+/** The model the command line asks for (nothing loads until `ensureLoaded`). */
+export function modelFromArgs(args: ParsedArgs): CryModel {
+  return createCryModel(resolvedFromArgs(args), { backend: backendOption(args.options.backend) });
 }
 
 export function describe(info: CryModelInfo): string {

@@ -6,6 +6,8 @@
  * stream is kept once, computed on the same samples as when the whole recording is analysed at once, so the
  * verdicts are the same; memory is one block, whatever the length. Blocks start on a multiple of 4 hops: the
  * CNN's window starts are rounded to its 512-sample mel frames, a grid that repeats every 4 s (YAMNet's every hop).
+ * With `concurrency` > 1 that many blocks are in analysis at once (a pool of worker threads, analyze-pool.ts), each
+ * on its own copy of the samples; verdicts are still delivered block after block, in stream order.
  */
 import type { CryModel, CryModelInfo, CryVerdict } from './cry-model';
 
@@ -17,24 +19,39 @@ export interface BlockAnalyzer {
 }
 
 export function createBlockAnalyzer(
-  model: CryModel,
+  model: Pick<CryModel, 'analyze'>,
   info: Pick<CryModelInfo, 'windowSamples' | 'hopSamples'>,
   onVerdicts: (verdicts: CryVerdict[]) => void,
   blockWindows = 256,
+  /** Blocks analysed at once (a worker pool's size); verdicts still come out in stream order. */
+  concurrency = 1,
 ): BlockAnalyzer {
   const { windowSamples, hopSamples } = info;
   if (!(Number.isInteger(blockWindows) && blockWindows > 0 && blockWindows % 4 === 0))
     throw new Error(`blockWindows must be a positive multiple of 4, got ${blockWindows}`);
+  if (!(Number.isInteger(concurrency) && concurrency > 0))
+    throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const step = blockWindows * hopSamples;
   const block = step + windowSamples + hopSamples;
   const buffer = new Float32Array(block);
   let filled = 0;
   let offset = 0;
   let emitted = 0;
-  const emit = (verdicts: CryVerdict[], before = Infinity) => {
-    const kept = verdicts.filter((v) => v.startSample < before);
-    emitted += kept.length;
-    onVerdicts(kept.map((v) => ({ ...v, startSample: v.startSample + offset })));
+  // Blocks in analysis, oldest first, each with where its verdicts go and which it keeps.
+  const pending: { result: Promise<CryVerdict[]>; offset: number; before: number }[] = [];
+  const emitOldest = async () => {
+    const oldest = pending.shift()!;
+    const verdicts = (await oldest.result).filter((v) => v.startSample < oldest.before);
+    emitted += verdicts.length;
+    onVerdicts(verdicts.map((v) => ({ ...v, startSample: v.startSample + oldest.offset })));
+  };
+  const analyze = async (samples: Float32Array, before: number) => {
+    // With one block at a time the buffer is not touched until its analysis is done; otherwise each gets a copy.
+    const result = model.analyze(concurrency === 1 ? samples : samples.slice());
+    // A failed block is reported when its turn comes; until then it must not count as unhandled.
+    result.catch(() => undefined);
+    pending.push({ result, offset, before });
+    while (pending.length >= concurrency) await emitOldest();
   };
   return {
     async push(samples) {
@@ -45,7 +62,7 @@ export function createBlockAnalyzer(
         filled += taken;
         at += taken;
         if (filled === block) {
-          emit(await model.analyze(buffer), step);
+          await analyze(buffer, step);
           buffer.copyWithin(0, step, block);
           filled = block - step;
           offset += step;
@@ -54,8 +71,10 @@ export function createBlockAnalyzer(
     },
     async finish() {
       // The windows that still fit; a recording shorter than one window still gets its one (padded) window.
-      if (filled >= windowSamples || (emitted === 0 && filled > 0))
-        emit(await model.analyze(buffer.slice(0, filled)));
+      if (filled >= windowSamples || (emitted === 0 && pending.length === 0 && filled > 0)) {
+        await analyze(buffer.slice(0, filled), Infinity);
+      }
+      while (pending.length) await emitOldest();
       return emitted;
     },
   };
