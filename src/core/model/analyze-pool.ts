@@ -92,11 +92,8 @@ export function createAnalyzePool(
       busy[w]++;
       return new Promise<CryVerdict[]>((resolve, reject) => {
         calls.set(id, { resolve, reject });
-        // The samples are moved, not copied: the block analyzer hands each block its own copy.
-        const copy =
-          samples.byteOffset === 0 && samples.byteLength === samples.buffer.byteLength
-            ? samples
-            : samples.slice();
+        // A copy of its own is moved to the worker (the caller's buffer stays usable).
+        const copy = samples.slice();
         workers[w].postMessage({ id, samples: copy }, [copy.buffer as ArrayBuffer]);
       });
     },
