@@ -174,15 +174,29 @@ export function powerToNormalisedDb(
   norm: Float32Array = new Float32Array(power.length),
   scratch?: Float64Array,
 ): { db: Float32Array; norm: Float32Array; mean: number; std: number } {
-  const { amin, topDb } = settings;
-  let max = -Infinity;
   const dbValues = scratch && scratch.length === power.length ? scratch : new Float64Array(power.length);
-  for (let i = 0; i < power.length; i++) {
-    const value = 10 * Math.log10(Math.max(amin, power[i]));
-    dbValues[i] = value;
-    if (value > max) max = value;
-  }
-  const floor = max - topDb;
+  for (let i = 0; i < power.length; i++) dbValues[i] = powerToDb(power[i], settings.amin);
+  return normaliseDb(dbValues, settings, db, norm);
+}
+
+/** power_to_db of one value with ref=1: 10 log10(max(amin, p)). */
+export function powerToDb(power: number, amin: number): number {
+  return 10 * Math.log10(Math.max(amin, power));
+}
+
+/**
+ * The rest of `powerToNormalisedDb` from dB values already computed (`dbValues`, overwritten with the top_db
+ * floor applied): the floor top_db below the maximum, then (D - mean) / std with the population std.
+ */
+export function normaliseDb(
+  dbValues: Float64Array,
+  settings: MelSettings,
+  db: Float32Array = new Float32Array(dbValues.length),
+  norm: Float32Array = new Float32Array(dbValues.length),
+): { db: Float32Array; norm: Float32Array; mean: number; std: number } {
+  let max = -Infinity;
+  for (let i = 0; i < dbValues.length; i++) if (dbValues[i] > max) max = dbValues[i];
+  const floor = max - settings.topDb;
   let sum = 0;
   for (let i = 0; i < dbValues.length; i++) {
     if (dbValues[i] < floor) dbValues[i] = floor;
@@ -239,9 +253,10 @@ export function createSlidingMelSpectrogram(
   computeFrame: MelFrameComputer = createMelFrameComputer(settings),
 ): SlidingMelSpectrogram {
   const { nMels, frames, hopLength, nFft } = settings;
-  // Mel power of interior frames by absolute centre; frames that leave the window go back to `spare` for reuse.
-  const cache = new Map<number, Float32Array>();
-  const spare: Float32Array[] = [];
+  // Mel power of interior frames, and its dB (ref=1, so a frame's own), by absolute centre; frames that leave the
+  // window go back to `spare` for reuse.
+  const cache = new Map<number, { power: Float32Array; db: Float64Array }>();
+  const spare: { power: Float32Array; db: Float64Array }[] = [];
   const counters = { computed: 0, reused: 0 };
   const dbScratch = new Float64Array(nMels * frames);
   let lastStart = -Infinity;
@@ -262,6 +277,8 @@ export function createSlidingMelSpectrogram(
       const rawFrames = 1 + Math.floor(samples.length / hopLength);
       const used = Math.min(rawFrames, frames);
       const power = new Float32Array(nMels * frames);
+      // Frames past `used` are zero power: their dB is the floor value of amin.
+      dbScratch.fill(powerToDb(0, settings.amin));
       const aligned = startSample % hopLength === 0;
       for (let t = 0; t < used; t++) {
         const local = t * hopLength;
@@ -269,15 +286,23 @@ export function createSlidingMelSpectrogram(
         const absolute = startSample + local;
         const known = interior ? cache.get(absolute) : undefined;
         if (known) {
-          for (let m = 0; m < nMels; m++) power[m * frames + t] = known[m];
+          for (let m = 0; m < nMels; m++) {
+            power[m * frames + t] = known.power[m];
+            dbScratch[m * frames + t] = known.db[m];
+          }
           counters.reused++;
           continue;
         }
         computeFrame(samples, local, power, t, frames);
+        for (let m = 0; m < nMels; m++)
+          dbScratch[m * frames + t] = powerToDb(power[m * frames + t], settings.amin);
         counters.computed++;
         if (interior) {
-          const frame = spare.pop() ?? new Float32Array(nMels);
-          for (let m = 0; m < nMels; m++) frame[m] = power[m * frames + t];
+          const frame = spare.pop() ?? { power: new Float32Array(nMels), db: new Float64Array(nMels) };
+          for (let m = 0; m < nMels; m++) {
+            frame.power[m] = power[m * frames + t];
+            frame.db[m] = dbScratch[m * frames + t];
+          }
           cache.set(absolute, frame);
         }
       }
@@ -285,7 +310,8 @@ export function createSlidingMelSpectrogram(
       const firstInterior = startSample + nFft / 2;
       const lastInterior = startSample + samples.length - nFft / 2;
       release((centre) => centre >= firstInterior && centre <= lastInterior);
-      const { db, norm, mean, std } = powerToNormalisedDb(power, settings, undefined, undefined, dbScratch);
+      // The dB of each frame was taken once, when it was computed (the same formula on the same power).
+      const { db, norm, mean, std } = normaliseDb(dbScratch, settings);
       return { nMels, frames, rawFrames, power, db, norm, mean, std };
     },
   };
