@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: speed and memory figures (never asserted in tests). Prints medians over repeated runs.
- *   node --expose-gc dist/bench/run.js [mel] [model] [yamnet] [capture] — sections to run (default: all);
+ *   node --expose-gc dist/bench/run.js [mel] [model] [analyze] [yamnet] [capture] — sections to run (default: all);
  *   CRY_BABY_BENCH_CAPTURE_SECONDS sets the capture run (default 180 s)
  */
 import { FFT } from 'dsp.js';
@@ -9,6 +9,7 @@ import { createPowerSpectrum } from '../src/core/dsp/fft';
 import { createMelSpectrogram, createSlidingMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../src/core/dsp/mel';
 import { createCryClassifier, defaultModelDir } from '../src/core/model/classifier';
 import type { BackendName } from '../src/core/model/tf';
+import { benchAnalyze } from './analyze';
 import { benchCapture } from './capture';
 import { benchYamnet } from './yamnet';
 
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
     benchMel();
   }
   if (on('model')) await benchModel();
+  if (on('analyze')) benchAnalyze(Number(process.env.CRY_BABY_BENCH_ANALYZE_MINUTES ?? 20));
   if (on('yamnet')) await benchYamnet(Number(process.env.CRY_BABY_BENCH_YAMNET_PATCHES ?? 10000));
   if (on('capture')) await benchCapture(Number(process.env.CRY_BABY_BENCH_CAPTURE_SECONDS ?? 180));
 }
