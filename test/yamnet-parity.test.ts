@@ -216,6 +216,9 @@ describe('YAMNet: TFLite reader and parity with Google’s interpreter', functio
       const a = await int8.run(patches, count);
       const b = await tfjs.run(patches, count);
       assert.deepStrictEqual(a.scores, b.scores);
+      const broken = patches.slice(0, patchSize);
+      broken[100] = NaN;
+      await assert.rejects(int8.run(broken, 1), /NaN or infinite/);
       assert.ok(
         new Set(a.scores).size > 20,
         `the patches should give varied scores, got ${new Set(a.scores).size}`,

@@ -251,6 +251,10 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
           `expected ${count} patches of ${YAMNET_PATCH_FRAMES} x ${YAMNET_BANDS} values, got ${patches.length} values`,
         );
       }
+      // Integer kernels would turn NaN into arbitrary integers; say so instead (audio inputs are checked upstream).
+      for (let i = 0; i < count * patchSize; i++) {
+        if (!Number.isFinite(patches[i])) throw new Error('the log-mel patch holds NaN or infinite values');
+      }
       const scores = new Float32Array(count * classes);
       for (let p = 0; p < count; p++) {
         runPatch(patches.subarray(p * patchSize, (p + 1) * patchSize), scores, p * classes);
