@@ -229,6 +229,47 @@ describe('YAMNet: TFLite reader and parity with Google’s interpreter', functio
     }
   });
 
+  it('band-limited front end: bands above the limit sit at the log floor, bands below are unchanged', () => {
+    const parsed = readYamnetFile(modelPath('yamnet-classification.tflite'));
+    const full = createYamnetLogMelFrame(parsed.frontEnd);
+    const limited = createYamnetLogMelFrame(parsed.frontEnd, { bandLimitHz: 4000 });
+    const jsLimited = createYamnetLogMelFrame(parsed.frontEnd, { bandLimitHz: 4000, engine: 'js' });
+    const bins = 257;
+    const binHz = (k: number) => (k * 16000) / 512;
+    let state = 3;
+    const samples = Float32Array.from(
+      { length: 4000 },
+      () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1,
+    );
+    const a = new Float32Array(64);
+    const b = new Float32Array(64);
+    const c = new Float32Array(64);
+    let above = 0;
+    let below = 0;
+    for (let start = 0; start + 400 <= samples.length; start += 160) {
+      full(samples, start, a, 0);
+      limited(samples, start, b, 0);
+      jsLimited(samples, start, c, 0);
+      assert.deepStrictEqual(b, c, 'WebAssembly and JavaScript agree');
+      for (let band = 0; band < 64; band++) {
+        const used: number[] = [];
+        for (let k = 0; k < bins; k++) if (parsed.frontEnd.mel[band * bins + k] !== 0) used.push(k);
+        if (used.every((k) => binHz(k) > 4000)) {
+          assert.strictEqual(b[band], xnnpackLog(parsed.frontEnd.melBias[band]), `band ${band} at the floor`);
+          above++;
+        } else if (used.every((k) => binHz(k) <= 4000)) {
+          assert.strictEqual(b[band], a[band], `band ${band} unchanged`);
+          below++;
+        }
+      }
+    }
+    assert.ok(above > 0 && below > 0, `${above} floor and ${below} unchanged band values`);
+    assert.throws(
+      () => createYamnetLogMelFrame(parsed.frontEnd, { bandLimitHz: 9000 }),
+      /between 0 and 8000 Hz/,
+    );
+  });
+
   it('leaves no tensor behind: runs, then dispose, return to the starting count', async () => {
     const parsed = readYamnetFile(modelPath('yamnet-classification.tflite'));
     const { tf: runtime } = await ensureTf('wasm');

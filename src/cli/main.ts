@@ -24,7 +24,13 @@ import { FALLBACK_DETECTION, OFF_THRESHOLD_RATIO, DetectionSettings } from '../c
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
 import { numberOption, parseArgs } from './args';
 import { runListen } from './listen';
-import { backendOption, describe, modelFromArgs, resolvedFromArgs } from './model-args';
+import {
+  backendOption,
+  describe,
+  modelFromArgs,
+  resolvedFromArgs,
+  yamnetBandLimitOption,
+} from './model-args';
 
 const USAGE = `usage: cry-baby <command> [options]
 
@@ -63,7 +69,7 @@ function rows(matrix: Float32Array, nRows: number, nCols: number): (number | nul
   );
 }
 
-const MODEL_OPTIONS = ['model', 'yamnet-file', 'backend'];
+const MODEL_OPTIONS = ['model', 'yamnet-file', 'yamnet-band-limit', 'backend'];
 
 function existingFile(file: string | undefined, what: string): string {
   if (!file) throw new Error(`${what} needs a file`);
@@ -168,7 +174,11 @@ async function analyzeCommand(argv: string[], out: Output, err: Output): Promise
   // A long recording on several threads: a pool of workers, each with its own model, analyses blocks side by side.
   const pool =
     long && threads > 1
-      ? createAnalyzePool(resolvedFromArgs(args), { threads, backend: backendOption(args.options.backend) })
+      ? createAnalyzePool(resolvedFromArgs(args), {
+          threads,
+          backend: backendOption(args.options.backend),
+          yamnetBandLimitHz: yamnetBandLimitOption(args),
+        })
       : undefined;
   const model = pool ? undefined : modelFromArgs(args);
   try {

@@ -30,9 +30,25 @@ export function resolvedFromArgs(args: ParsedArgs): ResolvedModel {
   return resolved;
 }
 
+/** `--yamnet-band-limit HZ` (0: the full band), else undefined (what models/yamnet/metadata.json says). */
+export function yamnetBandLimitOption(args: ParsedArgs): number | undefined {
+  const raw = args.options['yamnet-band-limit'];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!(Number.isFinite(value) && value >= 0 && value < 8000)) {
+    throw new Error(
+      `--yamnet-band-limit must be a frequency in Hz below 8000 (0: the full band), got ${String(raw)}`,
+    );
+  }
+  return value;
+}
+
 /** The model the command line asks for (nothing loads until `ensureLoaded`). */
 export function modelFromArgs(args: ParsedArgs): CryModel {
-  return createCryModel(resolvedFromArgs(args), { backend: backendOption(args.options.backend) });
+  return createCryModel(resolvedFromArgs(args), {
+    backend: backendOption(args.options.backend),
+    yamnetBandLimitHz: yamnetBandLimitOption(args),
+  });
 }
 
 export function describe(info: CryModelInfo): string {

@@ -14,6 +14,7 @@ import type { BackendName } from './tf';
 export interface AnalyzeWorkerData {
   readonly resolved: ResolvedModel;
   readonly backend?: BackendName;
+  readonly yamnetBandLimitHz?: number;
 }
 
 /** Messages from a worker. */
@@ -32,10 +33,14 @@ export interface AnalyzePool {
 /** Starts `threads` workers that each load `resolved`. */
 export function createAnalyzePool(
   resolved: ResolvedModel,
-  options: { threads: number; backend?: BackendName },
+  options: { threads: number; backend?: BackendName; yamnetBandLimitHz?: number },
 ): AnalyzePool {
   const threads = Math.max(1, Math.floor(options.threads));
-  const workerData: AnalyzeWorkerData = { resolved, backend: options.backend };
+  const workerData: AnalyzeWorkerData = {
+    resolved,
+    backend: options.backend,
+    yamnetBandLimitHz: options.yamnetBandLimitHz,
+  };
   const calls = new Map<number, { resolve: (v: CryVerdict[]) => void; reject: (e: Error) => void }>();
   const busy: number[] = [];
   let nextId = 0;

@@ -9,7 +9,10 @@ import { createCryModel } from './select';
 const port = parentPort;
 if (port) {
   const data = workerData as AnalyzeWorkerData;
-  const model = createCryModel(data.resolved, { backend: data.backend });
+  const model = createCryModel(data.resolved, {
+    backend: data.backend,
+    yamnetBandLimitHz: data.yamnetBandLimitHz,
+  });
   const post = (reply: AnalyzeWorkerReply) => port.postMessage(reply);
   model.ensureLoaded().then(
     (info) => {

@@ -42,8 +42,14 @@ export function resolveModel(
 }
 
 /** Creates the resolved model (nothing loads until `ensureLoaded`). */
-export function createCryModel(resolved: ResolvedModel, options: { backend?: BackendName } = {}): CryModel {
+export function createCryModel(
+  resolved: ResolvedModel,
+  options: { backend?: BackendName; yamnetBandLimitHz?: number } = {},
+): CryModel {
   return resolved.name === 'yamnet'
-    ? createYamnetCryModel(resolved.source, options)
-    : createCnnCryModel(resolved.source, options);
+    ? createYamnetCryModel(resolved.source, {
+        backend: options.backend,
+        bandLimitHz: options.yamnetBandLimitHz,
+      })
+    : createCnnCryModel(resolved.source, { backend: options.backend });
 }

@@ -70,9 +70,10 @@ const f32 = Math.fround;
  */
 export function createYamnetLogMelFrame(
   tables: YamnetFrontEndTables,
-  options: { engine?: 'auto' | 'js' } = {},
+  options: { engine?: 'auto' | 'js'; bandLimitHz?: number } = {},
 ): YamnetLogMelFrame {
   const bins = YAMNET_FFT_LENGTH / 2 + 1;
+  if (options.bandLimitHz !== undefined) tables = bandLimited(tables, options.bandLimitHz);
   if (tables.window.length !== YAMNET_FRAME_LENGTH) {
     throw new Error(`expected a ${YAMNET_FRAME_LENGTH}-point window, got ${tables.window.length}`);
   }
@@ -118,6 +119,35 @@ export function createYamnetLogMelFrame(
       out[outOffset + band] = xnnpackLog(acc);
     }
   });
+}
+
+/**
+ * Channel-blind input: the mel matrix without the FFT bins above `limitHz`, so that the network sees what it would
+ * see of audio sampled at 2 x `limitHz` (the bands above are at the log floor, log(0.001)). A full-band recording
+ * and a telephone-band one of the same sound then look alike, and a band-limited cry does not vanish under
+ * full-band music or television above the limit.
+ */
+export function bandLimited(tables: YamnetFrontEndTables, limitHz: number): YamnetFrontEndTables {
+  if (!(limitHz > 0 && limitHz < YAMNET_SAMPLE_RATE / 2)) {
+    throw new Error(`the band limit must be between 0 and ${YAMNET_SAMPLE_RATE / 2} Hz, got ${limitHz}`);
+  }
+  const bins = YAMNET_FFT_LENGTH / 2 + 1;
+  const mel = Float32Array.from(tables.mel);
+  const hybridWeights = tables.hybridMel ? Int8Array.from(tables.hybridMel.weights) : undefined;
+  for (let band = 0; band < YAMNET_BANDS; band++) {
+    for (let k = 0; k < bins; k++) {
+      if ((k * YAMNET_SAMPLE_RATE) / YAMNET_FFT_LENGTH > limitHz) {
+        mel[band * bins + k] = 0;
+        if (hybridWeights) hybridWeights[band * bins + k] = 0;
+      }
+    }
+  }
+  return {
+    ...tables,
+    mel,
+    hybridMel:
+      tables.hybridMel && hybridWeights ? { ...tables.hybridMel, weights: hybridWeights } : undefined,
+  };
 }
 
 /** The compiled front end beside this file (scripts/build-wasm.js). */

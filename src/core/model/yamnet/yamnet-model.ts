@@ -43,6 +43,8 @@ export interface YamnetMetadata {
   readonly threshold: number;
   readonly detection?: Partial<DetectionSettings>;
   readonly probability?: string;
+  /** Channel-blind input: the front end drops the FFT bins above this frequency (frontend.ts `bandLimited`). */
+  readonly preprocessing?: { readonly bandLimitHz?: number };
   readonly [key: string]: unknown;
 }
 
@@ -69,7 +71,10 @@ export function readYamnetMetadata(dir = defaultModelDir('yamnet')): {
 const BATCH = 8;
 
 /** Creates the YAMNet model for the TFLite file at `file` (nothing is read until `ensureLoaded`). */
-export function createYamnetCryModel(file: string, options: { backend?: BackendName } = {}): CryModel {
+export function createYamnetCryModel(
+  file: string,
+  options: { backend?: BackendName; bandLimitHz?: number } = {},
+): CryModel {
   let loading:
     | Promise<{
         info: CryModelInfo;
@@ -82,6 +87,11 @@ export function createYamnetCryModel(file: string, options: { backend?: BackendN
   const load = async () => {
     const parsed = readYamnetFile(file);
     const { metadata, labels } = readYamnetMetadata();
+    // 0 asks for the full band whatever the metadata says (to measure both).
+    const bandLimitHz =
+      options.bandLimitHz === undefined
+        ? metadata.preprocessing?.bandLimitHz
+        : options.bandLimitHz || undefined;
     const runtime = await ensureTf(options.backend);
     const network = createYamnetNetwork(parsed.model, runtime.tf);
     if (network.classes !== labels.length) {
@@ -92,9 +102,11 @@ export function createYamnetCryModel(file: string, options: { backend?: BackendN
       name: 'yamnet',
       id: 'yamnet',
       source: file,
-      description: parsed.release
-        ? `YAMNet ${parsed.release.description}`
-        : `YAMNet from ${path.basename(file)} (sha256 ${parsed.sha256.slice(0, 12)}…, not a pinned release)`,
+      description:
+        (parsed.release
+          ? `YAMNet ${parsed.release.description}`
+          : `YAMNet from ${path.basename(file)} (sha256 ${parsed.sha256.slice(0, 12)}…, not a pinned release)`) +
+        (bandLimitHz ? `, input band-limited to ${bandLimitHz} Hz` : ''),
       windowSamples: YAMNET_PATCH_SAMPLES,
       hopSamples: YAMNET_PATCH_HOP_SAMPLES,
       threshold: metadata.threshold,
@@ -103,7 +115,7 @@ export function createYamnetCryModel(file: string, options: { backend?: BackendN
       // The classification file's layers run on our int8 kernels, not on the TensorFlow.js backend: say so.
       backendNotes: [...runtime.notes, `YAMNet layers on ${network.engine}`],
     };
-    return { info, network, labels, frame: createYamnetLogMelFrame(parsed.frontEnd) };
+    return { info, network, labels, frame: createYamnetLogMelFrame(parsed.frontEnd, { bandLimitHz }) };
   };
   const loaded = () => {
     if (disposed) return Promise.reject(new Error('the YAMNet model was disposed'));
