@@ -23,6 +23,7 @@ import {
 } from '../tflite/model';
 import { YAMNET_BANDS, YAMNET_PATCH_FRAMES } from './frontend';
 import type { YamnetNetwork } from './network';
+import { activationRange, int8LogisticTable, Quant } from './quantization';
 
 /** The compiled kernels beside this file (scripts/build-wasm.js). */
 export const INT8_KERNELS_FILE = path.join(__dirname, 'int8-kernels.wasm');
@@ -60,11 +61,6 @@ interface Kernels {
     target: number,
   ): void;
   gather16(table: number, count: number, target: number): void;
-}
-
-interface Quant {
-  readonly scale: number;
-  readonly zeroPoint: number;
 }
 
 /** Where a layer's constants sit in the memory (byte offsets) and its geometry. */
@@ -391,15 +387,7 @@ function planLayers(model: TfliteModel): Plan | { unsupported: string } {
     previous = op.outputs[0];
     if (op.code === BuiltinOperator.RESHAPE) continue;
     if (op.code === BuiltinOperator.LOGISTIC) {
-      const inQ = perTensor(input);
-      const outQ = perTensor(output);
-      const table = new Float32Array(256);
-      for (let q = -128; q <= 127; q++) {
-        const x = f32(inQ.scale * (q - inQ.zeroPoint));
-        const y = Math.round(1 / (1 + Math.exp(-x)) / outQ.scale) + outQ.zeroPoint;
-        table[q + 128] = Math.min(127, Math.max(-128, y)) - outQ.zeroPoint;
-      }
-      tail = { table, offset: inQ.zeroPoint + 128, scale: 1 };
+      tail = { ...int8LogisticTable(perTensor(input), perTensor(output)), scale: 1 };
       continue;
     }
     const inQ = perTensor(input);
@@ -640,12 +628,4 @@ function channelScales(weights: TfliteTensor, channels: number): Float32Array | 
   if (q.scale.length !== 1 && q.scale.length !== channels) return undefined;
   if (q.zeroPoint.some((z) => z !== 0)) return undefined;
   return Float32Array.from({ length: channels }, (_, c) => q.scale[q.scale.length === 1 ? 0 : c]);
-}
-
-function activationRange(activation: FusedActivation, q: Quant): [number, number] {
-  let low = -128;
-  let high = 127;
-  if (activation === 'relu' || activation === 'relu6') low = Math.max(low, q.zeroPoint);
-  if (activation === 'relu6') high = Math.min(high, q.zeroPoint + Math.round(6 / q.scale));
-  return [low - q.zeroPoint, high - q.zeroPoint];
 }

@@ -32,6 +32,7 @@ import { floatConvolution } from './float-conv';
 import { depthwiseHybridOutput, gemmOutput, meanOverPixels, quantizeImagesAsTflite } from './hybrid';
 import { registerRequantizeKernel, requantize } from './requantize';
 import { createInt8Network } from './int8-engine';
+import { activationRange, int8LogisticTable, Quant } from './quantization';
 
 type Tf = typeof tfc;
 type Tensor = tfc.Tensor;
@@ -60,11 +61,6 @@ export interface YamnetNetwork {
 /** Integer arithmetic in float32 is exact below this magnitude. */
 const EXACT_LIMIT = 2 ** 24;
 const f32 = Math.fround;
-
-interface Quant {
-  readonly scale: number;
-  readonly zeroPoint: number;
-}
 
 type Step = (values: Map<number, Tensor>) => void;
 
@@ -190,17 +186,9 @@ export function createYamnetNetwork(
     }
   }
 
-  /** XNNPACK's int8 sigmoid table, indexed by q_in + 128 and giving q_out - zero point. */
+  /** XNNPACK's int8 sigmoid table of the operator (quantization.ts). */
   function logisticTable(op: TfliteOperator): { table: Float32Array; offset: number } {
-    const inQ = perTensor(model.tensors[op.inputs[0]]);
-    const outQ = perTensor(model.tensors[op.outputs[0]]);
-    const table = new Float32Array(256);
-    for (let q = -128; q <= 127; q++) {
-      const x = f32(inQ.scale * (q - inQ.zeroPoint));
-      const y = Math.round(1 / (1 + Math.exp(-x)) / outQ.scale) + outQ.zeroPoint;
-      table[q + 128] = Math.min(127, Math.max(-128, y)) - outQ.zeroPoint;
-    }
-    return { table, offset: inQ.zeroPoint + 128 };
+    return int8LogisticTable(perTensor(model.tensors[op.inputs[0]]), perTensor(model.tensors[op.outputs[0]]));
   }
 
   function unary(op: TfliteOperator, fn: (x: Tensor) => Tensor): Step {
@@ -486,14 +474,6 @@ function channelScales(weights: TfliteTensor, channels: number): Float32Array {
     );
   }
   return Float32Array.from({ length: channels }, (_, c) => scale[scale.length === 1 ? 0 : c]);
-}
-
-function activationRange(activation: string, q: Quant): [number, number] {
-  let low = -128;
-  let high = 127;
-  if (activation === 'relu' || activation === 'relu6') low = Math.max(low, q.zeroPoint);
-  if (activation === 'relu6') high = Math.min(high, q.zeroPoint + Math.round(6 / q.scale));
-  return [low - q.zeroPoint, high - q.zeroPoint];
 }
 
 /** Throws when an int8 layer's sums could leave the range where float32 holds integers exactly. */
