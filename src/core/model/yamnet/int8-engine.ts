@@ -3,12 +3,13 @@
  * integers on our own WebAssembly SIMD kernels (int8-kernels.wat), without TensorFlow.js: the regular
  * convolution as an im2col GEMM, the 1x1 convolutions and the classifier layer as GEMMs with int16 pair dot
  * products, the 3x3 depthwise layers channel-vectorised, each with XNNPACK's fp32 requantisation fused in; MEAN
- * and the int8 logistic table in JavaScript on their few values. Same arithmetic as network.ts's TensorFlow.js
+ * and the int8 logistic table in JavaScript on their few values; the input QUANTIZE and the im2col gather (by table)
+ * in WebAssembly too. GEMM weights stay int8 in memory and are widened to int16 as they load. Same arithmetic as network.ts's TensorFlow.js
  * path (integer sums, float32 multiply, round half to even, clamp), so the same scores; several times faster,
  * because the sums are int16 pair products and no layer pays TensorFlow.js's per-operator cost.
  *
- * One WebAssembly memory per network, laid out once (weights, then two activation buffers); nothing grows or is
- * allocated per patch. Files this engine does not recognise (any other operator or layout) return a reason, and the
+ * One WebAssembly memory per network, laid out once (constants, two activation buffers, the patch, the im2col buffer,
+ * zeros for padding, the im2col and depthwise tap tables); nothing in it grows or is allocated per patch. Files this engine does not recognise (any other operator or layout) return a reason, and the
  * caller runs the TensorFlow.js path instead.
  */
 import * as fs from 'fs';

@@ -1,6 +1,8 @@
 /**
- * Runs the convolutional part of a YAMNet TFLite file (from the log-mel patch to the class scores) on
- * TensorFlow.js, from the file's own tensors and operators, in order.
+ * Runs the convolutional part of a YAMNet TFLite file (from the log-mel patch to the class scores) from the file's
+ * own tensors and operators, in order. A fully quantised file (the classification file) goes to our int8
+ * WebAssembly kernels (int8-engine.ts) unless `engine: 'tfjs'` is asked for or they cannot load; everything below is
+ * the TensorFlow.js path, which gives the same scores for such a file and runs every other file.
  *
  * Fully quantised layers (int8 in, int8 weights, int32 bias) are emulated exactly as XNNPACK computes them: the
  * activations are carried as their centred integers (q - zero point) in float32, which convolution sums exactly
