@@ -120,6 +120,13 @@ describe('npm pack, installed into a fresh Node-RED user directory', function ()
     assert.ok(
       listing.includes('package/LICENSE') && listing.some((f) => f.startsWith('package/examples/flows/')),
     );
+    // YAMNet's int8 kernels and front end, compiled at build time (the .wat sources stay out).
+    assert.ok(
+      listing.includes('package/dist/src/core/model/yamnet/int8-kernels.wasm') &&
+        listing.includes('package/dist/src/core/model/yamnet/frontend-kernels.wasm') &&
+        listing.includes('package/dist/src/core/model/analyze-worker.js'),
+    );
+    assert.ok(!listing.some((f) => f.endsWith('.wat')));
     const stray = listing.filter((f) => /^package\/dist\/(test|bench)\/|\.map$|\.tflite$|\.ts$/.test(f));
     assert.deepStrictEqual(stray, []);
   });
