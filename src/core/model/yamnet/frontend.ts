@@ -297,7 +297,7 @@ function createWasmLogMelFrame(
   };
   const frame = (samples: Float32Array, start: number, out: Float32Array, outOffset: number) => {
     check(samples, start, 1);
-    samplesView.set(samples.subarray(start, start + YAMNET_FRAME_LENGTH));
+    copyFrame(samples, start, samplesView);
     kernels.spectrum(
       layout.samples,
       layout.window,
@@ -322,8 +322,8 @@ function createWasmLogMelFrame(
       let f = 0;
       for (; f + 1 < count; f += 2) {
         const a = start + f * YAMNET_FRAME_HOP;
-        samplesView.set(samples.subarray(a, a + YAMNET_FRAME_LENGTH));
-        samplesViewB.set(samples.subarray(a + YAMNET_FRAME_HOP, a + YAMNET_FRAME_HOP + YAMNET_FRAME_LENGTH));
+        copyFrame(samples, a, samplesView);
+        copyFrame(samples, a + YAMNET_FRAME_HOP, samplesViewB);
         kernels.spectrum2(
           layout.samples,
           layout.samplesB,
@@ -361,6 +361,11 @@ function createWasmLogMelFrame(
       if (f < count) frame(samples, start + f * YAMNET_FRAME_HOP, out, outOffset + f * YAMNET_BANDS);
     },
   });
+}
+
+/** Copies one frame's samples into the kernels' memory (a loop: no subarray object per frame). */
+function copyFrame(samples: Float32Array, start: number, target: Float32Array): void {
+  for (let i = 0; i < YAMNET_FRAME_LENGTH; i++) target[i] = samples[start + i];
 }
 
 /**
