@@ -442,7 +442,7 @@ export function xnnpackLog(x: number): number {
  * into the n/2 + 1 bins of the real transform. Each part is rounded to float32 (the interpreter's RFFT2D computes
  * in double and stores float32) and |X| is hypot of those, rounded to float32.
  */
-export function createRealFftMagnitude(n: number): (frame: Float64Array, magnitude: Float64Array) => void {
+function createRealFftMagnitude(n: number): (frame: Float64Array, magnitude: Float64Array) => void {
   const m = n >> 1;
   const levels = Math.log2(m);
   const reverse = new Uint32Array(m);

@@ -112,15 +112,6 @@ const f32 = Math.fround;
 const align = (bytes: number, to = 16): number => Math.ceil(bytes / to) * to;
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
-/** True when this runtime can run the kernels (WebAssembly SIMD and the compiled file present). */
-export function int8KernelsAvailable(): boolean {
-  try {
-    return WebAssembly.validate(new Uint8Array(fs.readFileSync(INT8_KERNELS_FILE)));
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Builds the integer network of a fully quantised file, or says why it cannot (then the TensorFlow.js path runs).
  */
