@@ -577,13 +577,21 @@ function packGemmWeights(
   return packed;
 }
 
-/** [9][c] depthwise weights (TFLite's [1, 3, 3, c]) into the kernel's layout: per 8 channels, the 9 taps' 8 values. */
+/**
+ * [9][c] depthwise weights (TFLite's [1, 3, 3, c]) into the kernel's layout: per 8 channels, per pair of taps
+ * (0-1, 2-3, 4-5, 6-7, 8 and a zero tap), the pairs of channels 0-3 then of channels 4-7, each channel's two taps
+ * side by side (i32x4.dot_i16x8_s sums a pair).
+ */
 function packDepthwiseWeights(raw: Float32Array, channels: number): Int16Array {
-  const packed = new Int16Array(9 * channels);
+  const packed = new Int16Array(10 * channels);
   let t = 0;
   for (let group = 0; group < channels / 8; group++) {
-    for (let tap = 0; tap < 9; tap++) {
-      for (let lane = 0; lane < 8; lane++) packed[t++] = raw[tap * channels + group * 8 + lane];
+    for (let pair = 0; pair < 5; pair++) {
+      for (let lane = 0; lane < 8; lane++) {
+        for (const tap of [2 * pair, 2 * pair + 1]) {
+          packed[t++] = tap < 9 ? raw[tap * channels + group * 8 + lane] : 0;
+        }
+      }
     }
   }
   return packed;

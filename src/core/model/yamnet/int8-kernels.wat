@@ -222,14 +222,16 @@
   ;; A 3x3 depthwise layer (depth multiplier 1): out[p][c] = requantize(sum over the 9 taps of
   ;; in[tap][c] * w[tap][c] + bias[c]). `table` gives, per output pixel, the byte addresses of its 9 input pixels
   ;; (int32, made once per layer): a tap outside the image points at zeros, so padding contributes nothing (its
-  ;; centred value is 0) and nothing branches. in: int16 NHWC; w: int16 per group of 8 channels the 9 taps'
-  ;; 8 values ([c / 8][9][8], immediate offsets), c a multiple of 8.
+  ;; centred value is 0) and nothing branches. Taps go in pairs: the two input pixels' 8 channels interleaved
+  ;; (channels 0-3, then 4-7) meet weights stored the same way in one i32x4.dot_i16x8_s each; the ninth tap is
+  ;; paired with itself against a zero weight. in: int16 NHWC; w: int16 per group of 8 channels, per tap pair,
+  ;; 2 x 8 values ([c / 8][5][2][4][2], immediate offsets), c a multiple of 8.
   ;; out: int16 in the GEMM's packed layout (blocks of 4 pixels, per channel pair the 4 pixels' pairs).
   (func (export "depthwise3x3")
         (param $table i32) (param $pixels i32) (param $c i32) (param $w i32) (param $bias i32) (param $mult i32)
         (param $out i32) (param $lowf f32) (param $highf f32)
     (local $low v128) (local $high v128) (local $magic v128) (local $magicBits v128) (local $p i32) (local $g i32) (local $cBytes i32)
-    (local $lo v128) (local $hi v128) (local $x v128) (local $wv v128) (local $r v128)
+    (local $lo v128) (local $hi v128) (local $x v128) (local $y v128) (local $r v128)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p4 i32) (local $p5 i32)
     (local $p6 i32) (local $p7 i32) (local $p8 i32) (local $wg i32) (local $dst i32) (local $bg i32) (local $mg i32)
     (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
@@ -257,42 +259,26 @@
       (local.set $mg (local.get $mult))
       (local.set $g (i32.const 0))
       (loop $groupLoop
-        (local.set $wv (v128.load (local.get $wg)))
         (local.set $x (v128.load (i32.add (local.get $p0) (local.get $g))))
-        (local.set $lo (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv)))
-        (local.set $hi (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv)))
-        (local.set $wv (v128.load offset=16 (local.get $wg)))
-        (local.set $x (v128.load (i32.add (local.get $p1) (local.get $g))))
-        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load offset=32 (local.get $wg)))
+        (local.set $y (v128.load (i32.add (local.get $p1) (local.get $g))))
+        (local.set $lo (i32x4.dot_i16x8_s (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (v128.load offset=0 (local.get $wg))))
+        (local.set $hi (i32x4.dot_i16x8_s (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (v128.load offset=16 (local.get $wg))))
         (local.set $x (v128.load (i32.add (local.get $p2) (local.get $g))))
-        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load offset=48 (local.get $wg)))
-        (local.set $x (v128.load (i32.add (local.get $p3) (local.get $g))))
-        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load offset=64 (local.get $wg)))
+        (local.set $y (v128.load (i32.add (local.get $p3) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.dot_i16x8_s (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (v128.load offset=32 (local.get $wg)))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.dot_i16x8_s (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (v128.load offset=48 (local.get $wg)))))
         (local.set $x (v128.load (i32.add (local.get $p4) (local.get $g))))
-        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load offset=80 (local.get $wg)))
-        (local.set $x (v128.load (i32.add (local.get $p5) (local.get $g))))
-        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load offset=96 (local.get $wg)))
+        (local.set $y (v128.load (i32.add (local.get $p5) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.dot_i16x8_s (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (v128.load offset=64 (local.get $wg)))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.dot_i16x8_s (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (v128.load offset=80 (local.get $wg)))))
         (local.set $x (v128.load (i32.add (local.get $p6) (local.get $g))))
-        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load offset=112 (local.get $wg)))
-        (local.set $x (v128.load (i32.add (local.get $p7) (local.get $g))))
-        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $wv (v128.load offset=128 (local.get $wg)))
+        (local.set $y (v128.load (i32.add (local.get $p7) (local.get $g))))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.dot_i16x8_s (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (v128.load offset=96 (local.get $wg)))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.dot_i16x8_s (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (v128.load offset=112 (local.get $wg)))))
         (local.set $x (v128.load (i32.add (local.get $p8) (local.get $g))))
-        (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-        (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+        (local.set $y (local.get $x))
+        (local.set $lo (i32x4.add (local.get $lo) (i32x4.dot_i16x8_s (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (v128.load offset=128 (local.get $wg)))))
+        (local.set $hi (i32x4.add (local.get $hi) (i32x4.dot_i16x8_s (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (v128.load offset=144 (local.get $wg)))))
         (local.set $r (i16x8.narrow_i32x4_s
         (i32x4.sub
           (f32x4.add
@@ -322,7 +308,7 @@
         (v128.store32_lane offset=32 2 (local.get $dst) (local.get $r))
         (v128.store32_lane offset=48 3 (local.get $dst) (local.get $r))
         (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
-        (local.set $wg (i32.add (local.get $wg) (i32.const 144)))
+        (local.set $wg (i32.add (local.get $wg) (i32.const 160)))
         (local.set $bg (i32.add (local.get $bg) (i32.const 32)))
         (local.set $mg (i32.add (local.get $mg) (i32.const 32)))
         (br_if $groupLoop (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 16))) (local.get $cBytes))))
