@@ -4,7 +4,9 @@
  * convolution as an im2col GEMM, the 1x1 convolutions and the classifier layer as GEMMs with int16 pair dot
  * products, the 3x3 depthwise layers channel-vectorised, each with XNNPACK's fp32 requantisation fused in; MEAN
  * and the int8 logistic table in JavaScript on their few values; the input QUANTIZE and the im2col gather (by table)
- * in WebAssembly too. GEMM weights stay int8 in memory and are widened to int16 as they load. Same arithmetic as network.ts's TensorFlow.js
+ * in WebAssembly too. GEMM weights stay int8 in memory and are widened to int16 as they load; each block of 4
+ * input pixels steps only through its input-channel pairs that hold a nonzero value (listed per layer by
+ * nonzeroPairs: Relu6 leaves about half the activations at zero, and a pair of zeros adds nothing to any sum). Same arithmetic as network.ts's TensorFlow.js
  * path (integer sums, float32 multiply, round half to even, clamp), so the same scores; several times faster,
  * because the sums are int16 pair products and no layer pays TensorFlow.js's per-operator cost.
  *
@@ -41,6 +43,7 @@ interface Kernels {
     cout: number,
     low: number,
     high: number,
+    pairLists: number,
   ): void;
   depthwise3x3(
     table: number,
@@ -62,6 +65,7 @@ interface Kernels {
     target: number,
   ): void;
   gather16(table: number, count: number, target: number): void;
+  nonzeroPairs(input: number, pixels: number, cin: number, pairLists: number): void;
 }
 
 /** Where a layer's constants sit in the memory (byte offsets) and its geometry. */
@@ -125,11 +129,21 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
   if (!WebAssembly.validate(bytes)) return { unsupported: 'this runtime has no WebAssembly SIMD' };
   const plan = planLayers(model);
   if ('unsupported' in plan) return plan;
-  const { constants, layers, inputQuant, tail, classes, maxActivation, maxChannels, im2colSize } = plan;
+  const {
+    constants,
+    layers,
+    inputQuant,
+    tail,
+    classes,
+    maxActivation,
+    maxChannels,
+    im2colSize,
+    pairListBytes,
+  } = plan;
 
   // Memory: constants, two activation buffers (layer i writes buffer i % 2; each padded for the GEMM's 4-pixel
-  // blocks), the patch (float32) and its quantised values, the im2col buffer, zeros (where padding points), then
-  // the tables: per im2col layer the source address of every GEMM input value, per depthwise layer the 9 input
+  // blocks), the patch (float32) and its quantised values, the im2col buffer, zeros (where padding points), the
+  // nonzero pair lists of the GEMM being run, then the tables: per im2col layer the source address of every GEMM input value, per depthwise layer the 9 input
   // pixels of every output pixel.
   const patchSize = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
   const bufferBytes = align(2 * maxActivation);
@@ -138,7 +152,8 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
   const quantized = patchIn + align(4 * patchSize);
   const gather = quantized + align(2 * patchSize);
   const zeros = gather + align(2 * im2colSize);
-  const tablesStart = zeros + align(2 * maxChannels);
+  const pairLists = zeros + align(2 * maxChannels);
+  const tablesStart = pairLists + align(pairListBytes);
   const tables: Int32Array[] = [];
   const tableAt: number[] = [];
   let tableEnd = tablesStart;
@@ -180,6 +195,7 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
           kernels.gather16(tableAt[i], tables[i].length, gather);
           source = gather;
         }
+        kernels.nonzeroPairs(source, layer.outH * layer.outW, layer.cin, pairLists);
         kernels.gemm(
           source,
           layer.outH * layer.outW,
@@ -191,6 +207,7 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
           layer.cout,
           layer.low,
           layer.high,
+          pairLists,
         );
       } else if (layer.kind === 'depthwise') {
         kernels.depthwise3x3(
@@ -324,6 +341,8 @@ interface Plan {
   maxActivation: number;
   maxChannels: number;
   im2colSize: number;
+  /** Largest set of per-block nonzero pair lists of a GEMM input (nonzeroPairs), in bytes. */
+  pairListBytes: number;
 }
 
 /** Reads the operators after the input QUANTIZE into layers and packs their constants; or says what is not supported. */
@@ -550,7 +569,21 @@ function planLayers(model: TfliteModel): Plan | { unsupported: string } {
     at += chunk.byteLength;
   }
   const maxChannels = layers.reduce((n, l) => Math.max(n, l.kind === 'gemm' ? l.cout : l.channels), 8);
-  return { constants, layers, inputQuant, tail, classes, maxActivation, maxChannels, im2colSize };
+  const pairListBytes = layers.reduce(
+    (n, l) => (l.kind === 'gemm' ? Math.max(n, Math.ceil((l.outH * l.outW) / 4) * (4 + 2 * l.cin)) : n),
+    0,
+  );
+  return {
+    constants,
+    layers,
+    inputQuant,
+    tail,
+    classes,
+    maxActivation,
+    maxChannels,
+    im2colSize,
+    pairListBytes,
+  };
 }
 
 /** [cout][depth] weights into the GEMM's layout: per 8 output channels, per input pair, 8 x 2 values. */

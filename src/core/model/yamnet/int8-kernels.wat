@@ -23,13 +23,16 @@
   ;;    w[c0][2k] w[c0][2k+1] w[c1][2k] w[c1][2k+1] ... w[c7][2k+1] (i32x4.dot_i16x8_s takes pairs), widened
   ;;    to int16 as they load (v128.load8x8_s), so the weights move half the bytes.
   ;; bias: int32 [cout], mult: float32 [cout], out: int16 [pixels][cout] (NHWC), cout a multiple of 8.
+  ;; list: nonzeroPairs' lists for this input; a block steps through its nonzero pairs only (the same offset 16 k
+  ;; reaches pair k in the block's input and in the weights of any 8 output channels).
   (func (export "gemm")
         (param $in i32) (param $pixels i32) (param $cin i32) (param $w i32) (param $bias i32) (param $mult i32)
-        (param $out i32) (param $cout i32) (param $lowf f32) (param $highf f32)
+        (param $out i32) (param $cout i32) (param $lowf f32) (param $highf f32) (param $list i32)
     (local $low v128) (local $high v128) (local $magic v128) (local $magicBits v128)
     (local $block i32) (local $blocks i32) (local $wb i32) (local $p i32)
     (local $a i32) (local $wk i32) (local $o i32) (local $outRow i32)
-    (local $bb i32) (local $mb i32) (local $aEnd i32) (local $full i32) (local $r i32) (local $ptr i32)
+    (local $bb i32) (local $mb i32) (local $full i32) (local $r i32) (local $ptr i32)
+    (local $li i32) (local $liEnd i32) (local $k i32) (local $ak i32) (local $stride i32) (local $tailList i32)
     (local $w0 v128) (local $w1 v128) (local $x v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
     (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
@@ -40,6 +43,7 @@
     (local.set $blocks (i32.shr_u (local.get $cout) (i32.const 3)))
     (local.set $full (i32.and (local.get $pixels) (i32.const -4)))
     (local.set $outRow (i32.shl (local.get $cout) (i32.const 1)))
+    (local.set $stride (i32.add (i32.shl (local.get $cin) (i32.const 1)) (i32.const 4)))
     (local.set $block (i32.const 0))
     (loop $blockLoop
       (local.set $wb (i32.add (local.get $w) (i32.mul (local.get $block) (i32.shl (local.get $cin) (i32.const 3)))))
@@ -55,25 +59,31 @@
         (local.set $a10 (v128.const i32x4 0 0 0 0)) (local.set $a11 (v128.const i32x4 0 0 0 0))
         (local.set $a20 (v128.const i32x4 0 0 0 0)) (local.set $a21 (v128.const i32x4 0 0 0 0))
         (local.set $a30 (v128.const i32x4 0 0 0 0)) (local.set $a31 (v128.const i32x4 0 0 0 0))
-        (local.set $wk (local.get $wb))
-        (local.set $aEnd (i32.add (local.get $a) (i32.shl (local.get $cin) (i32.const 3))))
+        (local.set $li (i32.add (local.get $list) (i32.mul (i32.shr_u (local.get $p) (i32.const 2)) (local.get $stride))))
+        (local.set $liEnd (i32.add (i32.add (local.get $li) (i32.const 4)) (i32.shl (i32.load (local.get $li)) (i32.const 2))))
+        (local.set $li (i32.add (local.get $li) (i32.const 4)))
+        (block $noPairs
+        (br_if $noPairs (i32.ge_u (local.get $li) (local.get $liEnd)))
         (loop $pairLoop
+          (local.set $k (i32.load (local.get $li)))
+          (local.set $wk (i32.add (local.get $wb) (local.get $k)))
+          (local.set $ak (i32.add (local.get $a) (local.get $k)))
           (local.set $w0 (v128.load8x8_s (local.get $wk)))
           (local.set $w1 (v128.load8x8_s offset=8 (local.get $wk)))
-          (local.set $x (v128.load32_splat (local.get $a)))
+          (local.set $x (v128.load32_splat (local.get $ak)))
           (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
           (local.set $a01 (i32x4.add (local.get $a01) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=4 (local.get $a)))
+          (local.set $x (v128.load32_splat offset=4 (local.get $ak)))
           (local.set $a10 (i32x4.add (local.get $a10) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
           (local.set $a11 (i32x4.add (local.get $a11) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=8 (local.get $a)))
+          (local.set $x (v128.load32_splat offset=8 (local.get $ak)))
           (local.set $a20 (i32x4.add (local.get $a20) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
           (local.set $a21 (i32x4.add (local.get $a21) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=12 (local.get $a)))
+          (local.set $x (v128.load32_splat offset=12 (local.get $ak)))
           (local.set $a30 (i32x4.add (local.get $a30) (i32x4.dot_i16x8_s (local.get $x) (local.get $w0))))
           (local.set $a31 (i32x4.add (local.get $a31) (i32x4.dot_i16x8_s (local.get $x) (local.get $w1))))
-          (local.set $wk (i32.add (local.get $wk) (i32.const 16)))
-          (br_if $pairLoop (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 16))) (local.get $aEnd))))
+          (br_if $pairLoop (i32.lt_u (local.tee $li (i32.add (local.get $li) (i32.const 4))) (local.get $liEnd)))))
+        (local.set $a (i32.add (local.get $a) (i32.shl (local.get $cin) (i32.const 3))))
         ;; four output rows at out + p * cout * 2 + block * 16
         (v128.store (local.get $o)
           (i16x8.narrow_i32x4_s
@@ -182,16 +192,20 @@
         (br_if $noTail (i32.ge_u (local.get $r) (local.get $pixels)))
         (loop $tailLoop
           (local.set $a00 (v128.const i32x4 0 0 0 0)) (local.set $a01 (v128.const i32x4 0 0 0 0))
-          (local.set $wk (local.get $wb))
           (local.set $ptr (i32.add (local.get $a) (i32.shl (i32.sub (local.get $r) (local.get $full)) (i32.const 2))))
-          (local.set $aEnd (i32.add (local.get $ptr) (i32.shl (local.get $cin) (i32.const 3))))
+          (local.set $li (i32.add (local.get $list) (i32.mul (i32.shr_u (local.get $full) (i32.const 2)) (local.get $stride))))
+          (local.set $liEnd (i32.add (i32.add (local.get $li) (i32.const 4)) (i32.shl (i32.load (local.get $li)) (i32.const 2))))
+          (local.set $li (i32.add (local.get $li) (i32.const 4)))
+          (block $noTailPairs
+          (br_if $noTailPairs (i32.ge_u (local.get $li) (local.get $liEnd)))
           (loop $tailPairLoop
-            (local.set $x (v128.load32_splat (local.get $ptr)))
+            (local.set $k (i32.load (local.get $li)))
+            (local.set $wk (i32.add (local.get $wb) (local.get $k)))
+            (local.set $x (v128.load32_splat (i32.add (local.get $ptr) (local.get $k))))
             (local.set $a00 (i32x4.add (local.get $a00) (i32x4.dot_i16x8_s (local.get $x) (v128.load8x8_s (local.get $wk)))))
             (local.set $a01 (i32x4.add (local.get $a01)
               (i32x4.dot_i16x8_s (local.get $x) (v128.load8x8_s offset=8 (local.get $wk)))))
-            (local.set $wk (i32.add (local.get $wk) (i32.const 16)))
-            (br_if $tailPairLoop (i32.lt_u (local.tee $ptr (i32.add (local.get $ptr) (i32.const 16))) (local.get $aEnd))))
+            (br_if $tailPairLoop (i32.lt_u (local.tee $li (i32.add (local.get $li) (i32.const 4))) (local.get $liEnd)))))
           (v128.store (local.get $o) (i16x8.narrow_i32x4_s
         (i32x4.sub
           (f32x4.add
@@ -218,6 +232,33 @@
           (local.set $o (i32.add (local.get $o) (local.get $outRow)))
           (br_if $tailLoop (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $pixels)))))
       (br_if $blockLoop (i32.lt_u (local.tee $block (i32.add (local.get $block) (i32.const 1))) (local.get $blocks)))))
+
+  ;; The nonzero input pairs of a GEMM, per block of 4 pixels: list[b] = (count, then the byte offsets 16 k of the
+  ;; pairs k whose 16-byte group holds a nonzero value in a real row of block b); blocks at a stride of
+  ;; 4 + 2 cin bytes. A pair of zeros adds nothing to any sum, so the GEMM skips it (Relu6 leaves many).
+  (func (export "nonzeroPairs") (param $in i32) (param $pixels i32) (param $cin i32) (param $list i32)
+    (local $b i32) (local $blocks i32) (local $mask v128) (local $g i32) (local $gEnd i32) (local $head i32) (local $n i32)
+    (local $k i32) (local $stride i32)
+    (local.set $stride (i32.add (i32.shl (local.get $cin) (i32.const 1)) (i32.const 4)))
+    (local.set $blocks (i32.shr_u (i32.add (local.get $pixels) (i32.const 3)) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (local.set $g (local.get $in))
+    (loop $blockLoop
+      ;; lane r (one pixel's pair) counts when r < pixels - 4 b
+      (local.set $mask (i32x4.lt_s (v128.const i32x4 0 1 2 3)
+        (i32x4.splat (i32.sub (local.get $pixels) (i32.shl (local.get $b) (i32.const 2))))))
+      (local.set $head (i32.add (local.get $list) (i32.mul (local.get $b) (local.get $stride))))
+      (local.set $n (i32.const 0))
+      (local.set $k (i32.const 0))
+      (local.set $gEnd (i32.shl (local.get $cin) (i32.const 3)))
+      (loop $pairLoop
+        (i32.store offset=4 (i32.add (local.get $head) (i32.shl (local.get $n) (i32.const 2))) (local.get $k))
+        (local.set $n (i32.add (local.get $n)
+          (v128.any_true (v128.and (v128.load (i32.add (local.get $g) (local.get $k))) (local.get $mask)))))
+        (br_if $pairLoop (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $gEnd))))
+      (i32.store (local.get $head) (local.get $n))
+      (local.set $g (i32.add (local.get $g) (local.get $gEnd)))
+      (br_if $blockLoop (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $blocks)))))
 
   ;; A 3x3 depthwise layer (depth multiplier 1): out[p][c] = requantize(sum over the 9 taps of
   ;; in[tap][c] * w[tap][c] + bias[c]). `table` gives, per output pixel, the byte addresses of its 9 input pixels
