@@ -96,32 +96,27 @@
           (f64.add (f64.mul (local.get $xr) (local.get $xr)) (f64.mul (local.get $xi) (local.get $xi)))))))
       (br_if $splitLoop (i32.le_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 256)))))
 
-  ;; XNNPACK's float32 log as frontend.ts's xnnpackLog computes it (float64 steps rounded to float32).
-  (func $log (param $x f64) (result f64)
-    (local $v f32) (local $word i32) (local $e f64) (local $m f64) (local $t f64) (local $p f64) (local $q f64)
-    (local.set $v (f32.demote_f64 (f64.mul (local.get $x) (f64.promote_f32 (f32.const 1.414213419)))))
-    (local.set $word (i32.reinterpret_f32 (local.get $v)))
-    (local.set $e (f64.convert_i32_s
-      (i32.sub (i32.and (i32.shr_u (local.get $word) (i32.const 23)) (i32.const 255)) (i32.const 127))))
-    (local.set $m (f64.promote_f32 (f32.reinterpret_i32
-      (i32.or (i32.and (local.get $word) (i32.const 0x007fffff)) (i32.const 0x3f800000)))))
-    (local.set $t (f64.promote_f32 (f32.demote_f64 (f64.sub
-      (f64.promote_f32 (f32.demote_f64 (f64.mul (local.get $m) (f64.promote_f32 (f32.const 0.70710688829)))))
-      (f64.const 1)))))
+;; XNNPACK's float32 log as frontend.ts's xnnpackLog computes it (float64 steps rounded to float32), on both
+  ;; lanes of an f64x2 at once (lane by lane the same operations, so the same bits as one value at a time).
+  (func $log (param $x v128) (result v128)
+    (local $word v128) (local $e v128) (local $m v128) (local $t v128) (local $p v128) (local $q v128)
+    (local.set $word (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x) (f64x2.splat (f64.promote_f32 (f32.const 1.414213419))))))
+    (local.set $e (f64x2.convert_low_i32x4_s
+      (i32x4.sub (v128.and (i32x4.shr_u (local.get $word) (i32.const 23)) (v128.const i32x4 255 255 255 255))
+                 (v128.const i32x4 127 127 127 127))))
+    (local.set $m (f64x2.promote_low_f32x4
+      (v128.or (v128.and (local.get $word) (v128.const i32x4 0x007fffff 0x007fffff 0x007fffff 0x007fffff))
+               (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
+    (local.set $t (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $m) (f64x2.splat (f64.promote_f32 (f32.const 0.70710688829)))))) (v128.const f64x2 1 1)))))
     ;; p = t (t (t P1 + 1) + 1)
-    (local.set $p (f64.promote_f32 (f32.demote_f64
-      (f64.add (f64.mul (local.get $t) (f64.promote_f32 (f32.const 0.182499691844))) (f64.const 1)))))
-    (local.set $p (f64.promote_f32 (f32.demote_f64 (f64.add (f64.mul (local.get $t) (local.get $p)) (f64.const 1)))))
-    (local.set $p (f64.promote_f32 (f32.demote_f64 (f64.mul (local.get $t) (local.get $p)))))
+    (local.set $p (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $t) (f64x2.splat (f64.promote_f32 (f32.const 0.182499691844)))) (v128.const f64x2 1 1)))))
+    (local.set $p (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $t) (local.get $p)) (v128.const f64x2 1 1)))))
+    (local.set $p (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $t) (local.get $p)))))
     ;; q = t (t (t Q1 + Q2) + 1.5) + 1
-    (local.set $q (f64.promote_f32 (f32.demote_f64
-      (f64.add (f64.mul (local.get $t) (f64.promote_f32 (f32.const 0.049584995955)))
-               (f64.promote_f32 (f32.const 0.599170029163))))))
-    (local.set $q (f64.promote_f32 (f32.demote_f64 (f64.add (f64.mul (local.get $t) (local.get $q)) (f64.const 1.5)))))
-    (local.set $q (f64.promote_f32 (f32.demote_f64 (f64.add (f64.mul (local.get $t) (local.get $q)) (f64.const 1)))))
-    (f64.promote_f32 (f32.demote_f64
-      (f64.add (f64.mul (local.get $e) (f64.promote_f32 (f32.const 0.69314718055994531)))
-               (f64.promote_f32 (f32.demote_f64 (f64.div (local.get $p) (local.get $q))))))))
+    (local.set $q (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $t) (f64x2.splat (f64.promote_f32 (f32.const 0.049584995955)))) (f64x2.splat (f64.promote_f32 (f32.const 0.599170029163)))))))
+    (local.set $q (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $t) (local.get $q)) (v128.const f64x2 1.5 1.5)))))
+    (local.set $q (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $t) (local.get $q)) (v128.const f64x2 1 1)))))
+    (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $e) (f64x2.splat (f64.promote_f32 (f32.const 0.69314718055994531)))) (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.div (local.get $p) (local.get $q))))))))
 
   ;; The 64 log-mel values of the magnitudes: acc = bias; acc = f32(|X|[k] w + acc) over the band's nonzero bins.
   (func (export "melLog")
@@ -145,7 +140,7 @@
             (local.get $acc)))))
           (br_if $binLoop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $end)))))
       (f32.store (i32.add (local.get $out) (i32.shl (local.get $band) (i32.const 2)))
-        (f32.demote_f64 (call $log (local.get $acc))))
+        (f32.demote_f64 (f64x2.extract_lane 0 (call $log (f64x2.splat (local.get $acc))))))
       (br_if $bandLoop (i32.lt_u (local.tee $band (i32.add (local.get $band) (i32.const 1))) (i32.const 64)))))
   ;; Two frames at once, one in each f64x2 lane, the same operations lane by lane (so the same bits as one at a time):
   ;; spectrum2 reads $samplesA and $samplesB (400 f32 each) and writes 257 (A, B) magnitude pairs to $magnitude2;
@@ -261,9 +256,8 @@
               (v128.load64_splat (i32.add (local.get $melW) (i32.shl (local.get $j) (i32.const 3)))))
             (local.get $acc)))))
           (br_if $binLoop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $end)))))
-      (f32.store (i32.add (local.get $outA) (i32.shl (local.get $band) (i32.const 2)))
-        (f32.demote_f64 (call $log (f64x2.extract_lane 0 (local.get $acc)))))
-      (f32.store (i32.add (local.get $outB) (i32.shl (local.get $band) (i32.const 2)))
-        (f32.demote_f64 (call $log (f64x2.extract_lane 1 (local.get $acc)))))
+      (local.set $acc (f32x4.demote_f64x2_zero (call $log (local.get $acc))))
+      (v128.store32_lane 0 (i32.add (local.get $outA) (i32.shl (local.get $band) (i32.const 2))) (local.get $acc))
+      (v128.store32_lane 1 (i32.add (local.get $outB) (i32.shl (local.get $band) (i32.const 2))) (local.get $acc))
       (br_if $bandLoop (i32.lt_u (local.tee $band (i32.add (local.get $band) (i32.const 1))) (i32.const 64)))))
 )
