@@ -69,7 +69,7 @@
         (local.set $tw (i32.add (local.get $tw) (i32.const 32)))
         (br_if $twiddleLoop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $half))))
       (br_if $stageLoop (i32.le_u (local.tee $size (i32.shl (local.get $size) (i32.const 1))) (i32.const 256))))
-    ;; X[k] = E[k] + exp(-2 pi i k / 512) O[k]
+    ;; X[k] = E[k] + exp(-2 pi i k / 512) O[k] (halving by a multiply by 0.5: exact, the same bits as / 2)
     (local.set $k (i32.const 0))
     (loop $splitLoop
       (local.set $p (i32.add (local.get $z) (i32.shl (i32.and (local.get $k) (i32.const 255)) (i32.const 4))))
@@ -79,10 +79,10 @@
       (local.set $ai (f64.load offset=8 (local.get $p)))
       (local.set $br (f64.load (local.get $q)))
       (local.set $bi (f64.neg (f64.load offset=8 (local.get $q))))
-      (local.set $er (f64.div (f64.add (local.get $ar) (local.get $br)) (f64.const 2)))
-      (local.set $ei (f64.div (f64.add (local.get $ai) (local.get $bi)) (f64.const 2)))
-      (local.set $or (f64.div (f64.sub (local.get $ai) (local.get $bi)) (f64.const 2)))
-      (local.set $oi (f64.div (f64.neg (f64.sub (local.get $ar) (local.get $br))) (f64.const 2)))
+      (local.set $er (f64.mul (f64.add (local.get $ar) (local.get $br)) (f64.const 0.5)))
+      (local.set $ei (f64.mul (f64.add (local.get $ai) (local.get $bi)) (f64.const 0.5)))
+      (local.set $or (f64.mul (f64.sub (local.get $ai) (local.get $bi)) (f64.const 0.5)))
+      (local.set $oi (f64.mul (f64.neg (f64.sub (local.get $ar) (local.get $br))) (f64.const 0.5)))
       (local.set $c (f64.load (i32.add (local.get $split) (i32.shl (local.get $k) (i32.const 4)))))
       (local.set $s (f64.load offset=8 (i32.add (local.get $split) (i32.shl (local.get $k) (i32.const 4)))))
       (local.set $xr (f64.promote_f32 (f32.demote_f64
@@ -155,7 +155,7 @@
     (local $aim v128) (local $tre v128) (local $tim v128)
     (local $k i32) (local $p i32) (local $q i32) (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
     (local $er v128) (local $ei v128) (local $or v128) (local $oi v128) (local $xr v128) (local $xi v128)
-    (local $two v128)
+    (local $half v128)
     ;; windows: four samples at a time
     (local.set $i (i32.const 0))
     (loop $windowLoop
@@ -208,8 +208,8 @@
         (local.set $tw (i32.add (local.get $tw) (i32.const 16)))
         (br_if $twiddleLoop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $halfBytes))))
       (br_if $stageLoop (i32.le_u (local.tee $size (i32.shl (local.get $size) (i32.const 1))) (i32.const 256))))
-    ;; X[k] = E[k] + exp(-2 pi i k / 512) O[k]
-    (local.set $two (f64x2.splat (f64.const 2)))
+    ;; X[k] = E[k] + exp(-2 pi i k / 512) O[k] (halving by a multiply by 0.5: exact, the same bits as / 2)
+    (local.set $half (f64x2.splat (f64.const 0.5)))
     (local.set $k (i32.const 0))
     (loop $splitLoop
       (local.set $p (i32.shl (i32.and (local.get $k) (i32.const 255)) (i32.const 4)))
@@ -218,10 +218,10 @@
       (local.set $ai (v128.load (i32.add (local.get $im2) (local.get $p))))
       (local.set $br (v128.load (i32.add (local.get $re2) (local.get $q))))
       (local.set $bi (f64x2.neg (v128.load (i32.add (local.get $im2) (local.get $q)))))
-      (local.set $er (f64x2.div (f64x2.add (local.get $ar) (local.get $br)) (local.get $two)))
-      (local.set $ei (f64x2.div (f64x2.add (local.get $ai) (local.get $bi)) (local.get $two)))
-      (local.set $or (f64x2.div (f64x2.sub (local.get $ai) (local.get $bi)) (local.get $two)))
-      (local.set $oi (f64x2.div (f64x2.neg (f64x2.sub (local.get $ar) (local.get $br))) (local.get $two)))
+      (local.set $er (f64x2.mul (f64x2.add (local.get $ar) (local.get $br)) (local.get $half)))
+      (local.set $ei (f64x2.mul (f64x2.add (local.get $ai) (local.get $bi)) (local.get $half)))
+      (local.set $or (f64x2.mul (f64x2.sub (local.get $ai) (local.get $bi)) (local.get $half)))
+      (local.set $oi (f64x2.mul (f64x2.neg (f64x2.sub (local.get $ar) (local.get $br))) (local.get $half)))
       (local.set $c (v128.load64_splat (i32.add (local.get $split) (i32.shl (local.get $k) (i32.const 4)))))
       (local.set $s (v128.load64_splat offset=8 (i32.add (local.get $split) (i32.shl (local.get $k) (i32.const 4)))))
       (local.set $xr (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero

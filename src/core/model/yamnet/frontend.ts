@@ -496,10 +496,10 @@ function createRealFftMagnitude(n: number): (frame: Float64Array, magnitude: Flo
       const ai = im[p];
       const br = re[q];
       const bi = -im[q];
-      const er = (ar + br) / 2;
-      const ei = (ai + bi) / 2;
-      const or = (ai - bi) / 2;
-      const oi = -(ar - br) / 2;
+      const er = (ar + br) * 0.5; // exact: the same as / 2
+      const ei = (ai + bi) * 0.5;
+      const or = (ai - bi) * 0.5;
+      const oi = -(ar - br) * 0.5;
       const c = splitCos[k];
       const s = splitSin[k];
       const xr = f32(er + c * or + s * oi);
