@@ -6,97 +6,19 @@
 ;;   XNNPACK's float32 log, every step rounded as the JavaScript does.
 ;; Compiled to frontend-kernels.wasm at build time (scripts/build-wasm.js).
 ;;
+;; Two frames per call, one in each f64x2 lane, the same operations lane by lane (so each lane has the bits of a
+;; frame computed alone); a lone frame runs with both lanes on the same samples.
+;;
 ;; Memory (byte offsets are parameters, fixed by frontend.ts):
-;;   $samples  400 x f32 (the frame, written by the caller)   $window 400 x f32
-;;   $x        512 x f32 windowed frame (last 112 stay 0)     $reverse 256 x i32 (bit reversal)
-;;   $z        256 x (re, im) f64                              $twiddles per stage per j: (c, -s), (s, c) f64x2
-;;   $split    257 x (cos, sin) f64                            $magnitude 257 x f64
-;;   $bands    64 x (first, count) i32                         $melK / $melW nonzero bins (i32) and weights (f64)
-;;   $melBias  64 x f64                                        $out 64 x f32
+;;   $samplesA / $samplesB  400 x f32 each (the frames, written by the caller)   $window 400 x f32
+;;   $xa / $xb  512 x f32 windowed frames (last 112 stay 0)   $reverse 256 x i32 (bit reversal)
+;;   $re2 / $im2  256 x f64x2 (lane = frame)   $cs 255 (cos, sin) f64 stage twiddles   $split 257 x (cos, sin) f64
+;;   $magnitude2  257 x (A, B) f64   $bands 64 x (first, count) i32   $melK / $melW nonzero bins (i32), weights (f64)
+;;   $melBias  64 x f64   $outA / $outB  64 x f32 each
 (module
   (import "env" "memory" (memory 1))
 
-  ;; Windowing and the FFT and split: writes the 257 magnitudes.
-  (func (export "spectrum")
-        (param $samples i32) (param $window i32) (param $x i32) (param $reverse i32) (param $z i32)
-        (param $twiddles i32) (param $split i32) (param $magnitude i32)
-    (local $i i32) (local $a i32) (local $size i32) (local $half i32) (local $j i32) (local $tw i32)
-    (local $wa v128) (local $wb v128) (local $pa i32) (local $pb i32) (local $av v128) (local $bv v128)
-    (local $t v128) (local $end i32) (local $stride i32)
-    (local $k i32) (local $p i32) (local $q i32) (local $ar f64) (local $ai f64) (local $br f64) (local $bi f64)
-    (local $er f64) (local $ei f64) (local $or f64) (local $oi f64) (local $c f64) (local $s f64)
-    (local $xr f64) (local $xi f64)
-    ;; x[i] = f32(samples[i] * window[i]), i < 400
-    (local.set $i (i32.const 0))
-    (loop $windowLoop
-      (f32.store (i32.add (local.get $x) (local.get $i))
-        (f32.mul (f32.load (i32.add (local.get $samples) (local.get $i)))
-                 (f32.load (i32.add (local.get $window) (local.get $i)))))
-      (br_if $windowLoop (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 1600))))
-    ;; z[i] = (x[2 r], x[2 r + 1]) with r = reverse[i]
-    (local.set $i (i32.const 0))
-    (loop $gatherLoop
-      (local.set $a (i32.add (local.get $x)
-        (i32.shl (i32.load (i32.add (local.get $reverse) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 3))))
-      (v128.store (i32.add (local.get $z) (i32.shl (local.get $i) (i32.const 4)))
-        (f64x2.replace_lane 1
-          (f64x2.splat (f64.promote_f32 (f32.load (local.get $a))))
-          (f64.promote_f32 (f32.load offset=4 (local.get $a)))))
-      (br_if $gatherLoop (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
-    ;; radix-2 stages: t = b * (c - i s); b = a - t; a = a + t
-    (local.set $tw (local.get $twiddles))
-    (local.set $size (i32.const 2))
-    (local.set $end (i32.add (local.get $z) (i32.const 4096)))
-    (loop $stageLoop
-      (local.set $half (i32.shr_u (local.get $size) (i32.const 1)))
-      (local.set $stride (i32.shl (local.get $size) (i32.const 4)))
-      (local.set $j (i32.const 0))
-      (loop $twiddleLoop
-        (local.set $wa (v128.load (local.get $tw)))
-        (local.set $wb (v128.load offset=16 (local.get $tw)))
-        (local.set $pa (i32.add (local.get $z) (i32.shl (local.get $j) (i32.const 4))))
-        (loop $butterflyLoop
-          (local.set $pb (i32.add (local.get $pa) (i32.shl (local.get $half) (i32.const 4))))
-          (local.set $bv (v128.load (local.get $pb)))
-          ;; (b.re c + b.im s, b.re (-s) + b.im c)
-          (local.set $t (f64x2.add
-            (f64x2.mul (f64x2.splat (f64x2.extract_lane 0 (local.get $bv))) (local.get $wa))
-            (f64x2.mul (f64x2.splat (f64x2.extract_lane 1 (local.get $bv))) (local.get $wb))))
-          (local.set $av (v128.load (local.get $pa)))
-          (v128.store (local.get $pb) (f64x2.sub (local.get $av) (local.get $t)))
-          (v128.store (local.get $pa) (f64x2.add (local.get $av) (local.get $t)))
-          (br_if $butterflyLoop (i32.lt_u (local.tee $pa (i32.add (local.get $pa) (local.get $stride))) (local.get $end))))
-        (local.set $tw (i32.add (local.get $tw) (i32.const 32)))
-        (br_if $twiddleLoop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $half))))
-      (br_if $stageLoop (i32.le_u (local.tee $size (i32.shl (local.get $size) (i32.const 1))) (i32.const 256))))
-    ;; X[k] = E[k] + exp(-2 pi i k / 512) O[k] (halving by a multiply by 0.5: exact, the same bits as / 2)
-    (local.set $k (i32.const 0))
-    (loop $splitLoop
-      (local.set $p (i32.add (local.get $z) (i32.shl (i32.and (local.get $k) (i32.const 255)) (i32.const 4))))
-      (local.set $q (i32.add (local.get $z)
-        (i32.shl (i32.and (i32.sub (i32.const 256) (local.get $k)) (i32.const 255)) (i32.const 4))))
-      (local.set $ar (f64.load (local.get $p)))
-      (local.set $ai (f64.load offset=8 (local.get $p)))
-      (local.set $br (f64.load (local.get $q)))
-      (local.set $bi (f64.neg (f64.load offset=8 (local.get $q))))
-      (local.set $er (f64.mul (f64.add (local.get $ar) (local.get $br)) (f64.const 0.5)))
-      (local.set $ei (f64.mul (f64.add (local.get $ai) (local.get $bi)) (f64.const 0.5)))
-      (local.set $or (f64.mul (f64.sub (local.get $ai) (local.get $bi)) (f64.const 0.5)))
-      (local.set $oi (f64.mul (f64.neg (f64.sub (local.get $ar) (local.get $br))) (f64.const 0.5)))
-      (local.set $c (f64.load (i32.add (local.get $split) (i32.shl (local.get $k) (i32.const 4)))))
-      (local.set $s (f64.load offset=8 (i32.add (local.get $split) (i32.shl (local.get $k) (i32.const 4)))))
-      (local.set $xr (f64.promote_f32 (f32.demote_f64
-        (f64.add (f64.add (local.get $er) (f64.mul (local.get $c) (local.get $or)))
-                 (f64.mul (local.get $s) (local.get $oi))))))
-      (local.set $xi (f64.promote_f32 (f32.demote_f64
-        (f64.sub (f64.add (local.get $ei) (f64.mul (local.get $c) (local.get $oi)))
-                 (f64.mul (local.get $s) (local.get $or))))))
-      (f64.store (i32.add (local.get $magnitude) (i32.shl (local.get $k) (i32.const 3)))
-        (f64.promote_f32 (f32.demote_f64 (f64.sqrt
-          (f64.add (f64.mul (local.get $xr) (local.get $xr)) (f64.mul (local.get $xi) (local.get $xi)))))))
-      (br_if $splitLoop (i32.le_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 256)))))
-
-;; XNNPACK's float32 log as frontend.ts's xnnpackLog computes it (float64 steps rounded to float32), on both
+  ;; XNNPACK's float32 log as frontend.ts's xnnpackLog computes it (float64 steps rounded to float32), on both
   ;; lanes of an f64x2 at once (lane by lane the same operations, so the same bits as one value at a time).
   (func $log (param $x v128) (result v128)
     (local $word v128) (local $e v128) (local $m v128) (local $t v128) (local $p v128) (local $q v128)
@@ -118,33 +40,8 @@
     (local.set $q (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $t) (local.get $q)) (v128.const f64x2 1 1)))))
     (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $e) (f64x2.splat (f64.promote_f32 (f32.const 0.69314718055994531)))) (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.div (local.get $p) (local.get $q))))))))
 
-  ;; The 64 log-mel values of the magnitudes: acc = bias; acc = f32(|X|[k] w + acc) over the band's nonzero bins.
-  (func (export "melLog")
-        (param $magnitude i32) (param $bands i32) (param $melK i32) (param $melW i32) (param $melBias i32)
-        (param $out i32)
-    (local $band i32) (local $j i32) (local $end i32) (local $acc f64)
-    (local.set $band (i32.const 0))
-    (loop $bandLoop
-      (local.set $acc (f64.load (i32.add (local.get $melBias) (i32.shl (local.get $band) (i32.const 3)))))
-      (local.set $j (i32.load (i32.add (local.get $bands) (i32.shl (local.get $band) (i32.const 3)))))
-      (local.set $end (i32.add (local.get $j)
-        (i32.load offset=4 (i32.add (local.get $bands) (i32.shl (local.get $band) (i32.const 3))))))
-      (block $empty
-        (br_if $empty (i32.ge_u (local.get $j) (local.get $end)))
-        (loop $binLoop
-          (local.set $acc (f64.promote_f32 (f32.demote_f64 (f64.add
-            (f64.mul
-              (f64.load (i32.add (local.get $magnitude)
-                (i32.shl (i32.load (i32.add (local.get $melK) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 3))))
-              (f64.load (i32.add (local.get $melW) (i32.shl (local.get $j) (i32.const 3)))))
-            (local.get $acc)))))
-          (br_if $binLoop (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $end)))))
-      (f32.store (i32.add (local.get $out) (i32.shl (local.get $band) (i32.const 2)))
-        (f32.demote_f64 (f64x2.extract_lane 0 (call $log (f64x2.splat (local.get $acc))))))
-      (br_if $bandLoop (i32.lt_u (local.tee $band (i32.add (local.get $band) (i32.const 1))) (i32.const 64)))))
-  ;; Two frames at once, one in each f64x2 lane, the same operations lane by lane (so the same bits as one at a time):
-  ;; spectrum2 reads $samplesA and $samplesB (400 f32 each) and writes 257 (A, B) magnitude pairs to $magnitude2;
-  ;; $xa/$xb are two 512 x f32 windowed frames (last 112 stay 0); $re2/$im2 256 x f64x2; $cs 255 (cos, sin) f64.
+  ;; Windowing, the FFT and the split of two frames: reads $samplesA and $samplesB, writes the 257 (A, B)
+  ;; magnitude pairs to $magnitude2.
   (func (export "spectrum2")
         (param $samplesA i32) (param $samplesB i32) (param $window i32) (param $xa i32) (param $xb i32)
         (param $reverse i32) (param $re2 i32) (param $im2 i32) (param $cs i32) (param $split i32)
@@ -235,7 +132,8 @@
           (f64x2.add (f64x2.mul (local.get $xr) (local.get $xr)) (f64x2.mul (local.get $xi) (local.get $xi)))))))
       (br_if $splitLoop (i32.le_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 256)))))
 
-  ;; melLog for two frames: (A, B) magnitude pairs in, 64 values to $outA and to $outB.
+  ;; The 64 log-mel values of two frames: (A, B) magnitude pairs in, 64 values to $outA and to $outB; per band
+  ;; acc = bias, then acc = f32(|X|[k] w + acc) over its nonzero bins, then the log.
   (func (export "melLog2")
         (param $magnitude2 i32) (param $bands i32) (param $melK i32) (param $melW i32) (param $melBias i32)
         (param $outA i32) (param $outB i32)

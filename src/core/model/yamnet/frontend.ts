@@ -154,17 +154,6 @@ export function bandLimited(tables: YamnetFrontEndTables, limitHz: number): Yamn
 export const FRONTEND_KERNELS_FILE = path.join(__dirname, 'frontend-kernels.wasm');
 
 interface FrontEndKernels {
-  spectrum(
-    samples: number,
-    window: number,
-    x: number,
-    reverse: number,
-    z: number,
-    twiddles: number,
-    split: number,
-    magnitude: number,
-  ): void;
-  melLog(magnitude: number, bands: number, melK: number, melW: number, melBias: number, out: number): void;
   spectrum2(
     samplesA: number,
     samplesB: number,
@@ -213,26 +202,21 @@ function createWasmLogMelFrame(
   };
   const layout = {
     samples: take(4 * YAMNET_FRAME_LENGTH),
+    samplesB: take(4 * YAMNET_FRAME_LENGTH),
     window: take(4 * YAMNET_FRAME_LENGTH),
-    x: take(4 * n),
+    xa: take(4 * n),
+    xb: take(4 * n),
     reverse: take(4 * m),
-    z: take(16 * m),
-    twiddles: take(32 * (m - 1)),
+    re2: take(16 * m),
+    im2: take(16 * m),
+    cs: take(16 * (m - 1)),
     split: take(16 * bins),
-    magnitude: take(8 * bins),
+    magnitude2: take(16 * bins),
     bands: take(8 * YAMNET_BANDS),
     melK: take(4 * nonzero),
     melW: take(8 * nonzero),
     melBias: take(8 * YAMNET_BANDS),
     out: take(4 * YAMNET_BANDS),
-    // two frames at once
-    samplesB: take(4 * YAMNET_FRAME_LENGTH),
-    xa: take(4 * n),
-    xb: take(4 * n),
-    re2: take(16 * m),
-    im2: take(16 * m),
-    cs: take(16 * (m - 1)),
-    magnitude2: take(16 * bins),
     outB: take(4 * YAMNET_BANDS),
   };
   const memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
@@ -245,21 +229,13 @@ function createWasmLogMelFrame(
     for (let b = 0; b < levels; b++) r |= ((i >> b) & 1) << (levels - 1 - b);
     reverse[i] = r;
   }
-  // Per stage (size 2 ... m), per j < size / 2: (c, -s) and (s, c), with c + i s = exp(2πi j / size).
-  const twiddles = new Float64Array(buffer, layout.twiddles, 4 * (m - 1));
-  for (let size = 2, t = 0; size <= m; size <<= 1) {
-    for (let j = 0; j < size >> 1; j++) {
-      const c = Math.cos((2 * Math.PI * j) / size);
-      const s = Math.sin((2 * Math.PI * j) / size);
-      twiddles.set([c, -s, s, c], t);
-      t += 4;
-    }
-  }
-  // The same twiddles as (cos, sin) pairs, for the two-frame FFT.
+  // Per stage (size 2 ... m), per j < size / 2: (cos, sin) of 2πj / size.
   const cs = new Float64Array(buffer, layout.cs, 2 * (m - 1));
-  for (let t = 0; t < m - 1; t++) {
-    cs[2 * t] = twiddles[4 * t];
-    cs[2 * t + 1] = twiddles[4 * t + 2];
+  for (let size = 2, t = 0; size <= m; size <<= 1) {
+    for (let j = 0; j < size >> 1; j++, t += 2) {
+      cs[t] = Math.cos((2 * Math.PI * j) / size);
+      cs[t + 1] = Math.sin((2 * Math.PI * j) / size);
+    }
   }
   const split = new Float64Array(buffer, layout.split, 2 * bins);
   for (let k = 0; k < bins; k++) {
@@ -283,7 +259,7 @@ function createWasmLogMelFrame(
     .exports as unknown as FrontEndKernels;
   const samplesView = new Float32Array(buffer, layout.samples, YAMNET_FRAME_LENGTH);
   const samplesViewB = new Float32Array(buffer, layout.samplesB, YAMNET_FRAME_LENGTH);
-  const magnitude = new Float64Array(buffer, layout.magnitude, bins);
+  const magnitude = new Float64Array(bins);
   const magnitude2 = new Float64Array(buffer, layout.magnitude2, 2 * bins);
   const outView = new Float32Array(buffer, layout.out, YAMNET_BANDS);
   const outViewB = new Float32Array(buffer, layout.outB, YAMNET_BANDS);
@@ -295,25 +271,57 @@ function createWasmLogMelFrame(
       throw new Error(`frames at ${start}..${end} do not fit in ${samples.length} samples`);
     }
   };
-  const frame = (samples: Float32Array, start: number, out: Float32Array, outOffset: number) => {
-    check(samples, start, 1);
+  /**
+   * The log-mel frames at `start` (lane A) and at `startB` (lane B) into out[offsetA..] and out[offsetB..]; a lone
+   * frame passes the same start twice and no offsetB (both lanes compute it, one is kept).
+   */
+  const pair = (
+    samples: Float32Array,
+    start: number,
+    startB: number,
+    out: Float32Array,
+    offsetA: number,
+    offsetB?: number,
+  ) => {
     copyFrame(samples, start, samplesView);
-    kernels.spectrum(
+    copyFrame(samples, startB, samplesViewB);
+    kernels.spectrum2(
       layout.samples,
+      layout.samplesB,
       layout.window,
-      layout.x,
+      layout.xa,
+      layout.xb,
       layout.reverse,
-      layout.z,
-      layout.twiddles,
+      layout.re2,
+      layout.im2,
+      layout.cs,
       layout.split,
-      layout.magnitude,
+      layout.magnitude2,
     );
+    const lanes = offsetB === undefined ? 1 : 2;
     if (hybrid) {
-      hybridMelFrame(magnitude, quantized, hybrid.weights, hybrid.scales, tables.melBias, out, outOffset);
+      for (let lane = 0; lane < lanes; lane++) {
+        for (let k = 0; k < bins; k++) magnitude[k] = magnitude2[2 * k + lane];
+        const target = lane === 0 ? offsetA : (offsetB ?? offsetA);
+        hybridMelFrame(magnitude, quantized, hybrid.weights, hybrid.scales, tables.melBias, out, target);
+      }
       return;
     }
-    kernels.melLog(layout.magnitude, layout.bands, layout.melK, layout.melW, layout.melBias, layout.out);
-    out.set(outView, outOffset);
+    kernels.melLog2(
+      layout.magnitude2,
+      layout.bands,
+      layout.melK,
+      layout.melW,
+      layout.melBias,
+      layout.out,
+      layout.outB,
+    );
+    out.set(outView, offsetA);
+    if (offsetB !== undefined) out.set(outViewB, offsetB);
+  };
+  const frame = (samples: Float32Array, start: number, out: Float32Array, outOffset: number) => {
+    check(samples, start, 1);
+    pair(samples, start, start, out, outOffset);
   };
   return Object.assign(frame, {
     frames(samples: Float32Array, start: number, count: number, out: Float32Array, outOffset: number) {
@@ -322,41 +330,8 @@ function createWasmLogMelFrame(
       let f = 0;
       for (; f + 1 < count; f += 2) {
         const a = start + f * YAMNET_FRAME_HOP;
-        copyFrame(samples, a, samplesView);
-        copyFrame(samples, a + YAMNET_FRAME_HOP, samplesViewB);
-        kernels.spectrum2(
-          layout.samples,
-          layout.samplesB,
-          layout.window,
-          layout.xa,
-          layout.xb,
-          layout.reverse,
-          layout.re2,
-          layout.im2,
-          layout.cs,
-          layout.split,
-          layout.magnitude2,
-        );
         const offsetA = outOffset + f * YAMNET_BANDS;
-        if (hybrid) {
-          for (let lane = 0; lane < 2; lane++) {
-            for (let k = 0; k < bins; k++) magnitude[k] = magnitude2[2 * k + lane];
-            const target = offsetA + lane * YAMNET_BANDS;
-            hybridMelFrame(magnitude, quantized, hybrid.weights, hybrid.scales, tables.melBias, out, target);
-          }
-          continue;
-        }
-        kernels.melLog2(
-          layout.magnitude2,
-          layout.bands,
-          layout.melK,
-          layout.melW,
-          layout.melBias,
-          layout.out,
-          layout.outB,
-        );
-        out.set(outView, offsetA);
-        out.set(outViewB, offsetA + YAMNET_BANDS);
+        pair(samples, a, a + YAMNET_FRAME_HOP, out, offsetA, offsetA + YAMNET_BANDS);
       }
       if (f < count) frame(samples, start + f * YAMNET_FRAME_HOP, out, outOffset + f * YAMNET_BANDS);
     },
