@@ -129,31 +129,21 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
   if (!WebAssembly.validate(bytes)) return { unsupported: 'this runtime has no WebAssembly SIMD' };
   const plan = planLayers(model);
   if ('unsupported' in plan) return plan;
-  const {
-    constants,
-    layers,
-    inputQuant,
-    tail,
-    classes,
-    maxActivation,
-    maxChannels,
-    im2colSize,
-    pairListBytes,
-  } = plan;
+  const { layers, tail, classes } = plan;
 
   // Memory: constants, two activation buffers (layer i writes buffer i % 2; each padded for the GEMM's 4-pixel
   // blocks), the patch (float32) and its quantised values, the im2col buffer, zeros (where padding points), the
-  // nonzero pair lists of the GEMM being run, then the tables: per im2col layer the source address of every GEMM input value, per depthwise layer the 9 input
-  // pixels of every output pixel.
+  // nonzero pair lists of the GEMM being run, then the tables: per im2col layer the source address of every GEMM
+  // input value, per depthwise layer the 9 input pixels of every output pixel.
   const patchSize = YAMNET_PATCH_FRAMES * YAMNET_BANDS;
-  const bufferBytes = align(2 * maxActivation);
-  const buffers = [align(constants.byteLength), align(constants.byteLength) + bufferBytes];
+  const bufferBytes = align(2 * plan.maxActivation);
+  const buffers = [align(plan.constants.byteLength), align(plan.constants.byteLength) + bufferBytes];
   const patchIn = buffers[1] + bufferBytes;
   const quantized = patchIn + align(4 * patchSize);
   const gather = quantized + align(2 * patchSize);
-  const zeros = gather + align(2 * im2colSize);
-  const pairLists = zeros + align(2 * maxChannels);
-  const tablesStart = pairLists + align(pairListBytes);
+  const zeros = gather + align(2 * plan.im2colSize);
+  const pairLists = zeros + align(2 * plan.maxChannels);
+  const tablesStart = pairLists + align(plan.pairListBytes);
   const tables: Int32Array[] = [];
   const tableAt: number[] = [];
   let tableEnd = tablesStart;
@@ -170,16 +160,16 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
     tableEnd += align(table.byteLength);
   });
   const memory = new WebAssembly.Memory({ initial: Math.ceil(tableEnd / 65536) });
-  new Uint8Array(memory.buffer).set(constants);
+  new Uint8Array(memory.buffer).set(plan.constants);
   tables.forEach((table, i) => new Int32Array(memory.buffer, tableAt[i], table.length).set(table));
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
   const heap16 = new Int16Array(memory.buffer);
   const patchView = new Float32Array(memory.buffer, patchIn, patchSize);
-  const inverseScale = f32(1 / inputQuant.scale);
-  const inputLow = -128 - inputQuant.zeroPoint;
-  const inputHigh = 127 - inputQuant.zeroPoint;
-  const meanSums = new Float64Array(maxChannels);
+  const inverseScale = f32(1 / plan.inputQuant.scale);
+  const inputLow = -128 - plan.inputQuant.zeroPoint;
+  const inputHigh = 127 - plan.inputQuant.zeroPoint;
+  const meanSums = new Float64Array(plan.maxChannels);
   let disposed = false;
 
   function runPatch(patch: Float32Array, scores: Float32Array, scoresOffset: number): void {
