@@ -32,7 +32,7 @@
     (local $block i32) (local $blocks i32) (local $wb i32) (local $p i32)
     (local $a i32) (local $wk i32) (local $o i32) (local $outRow i32)
     (local $bb i32) (local $mb i32) (local $full i32) (local $r i32) (local $ptr i32)
-    (local $li i32) (local $liEnd i32) (local $k i32) (local $ak i32) (local $stride i32) (local $tailList i32)
+    (local $li i32) (local $liEnd i32) (local $k i32) (local $ak i32) (local $stride i32)
     (local $w0 v128) (local $w1 v128) (local $x v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
     (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
