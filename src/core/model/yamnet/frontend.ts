@@ -271,6 +271,15 @@ function createWasmLogMelFrame(
       throw new Error(`frames at ${start}..${end} do not fit in ${samples.length} samples`);
     }
   };
+  /** Lane `lane`'s log-mel frame (after spectrum2, and melLog2 unless the mel matrix is the hybrid one) into out. */
+  const keepLane = (lane: number, out: Float32Array, offset: number) => {
+    if (!hybrid) {
+      out.set(lane === 0 ? outView : outViewB, offset);
+      return;
+    }
+    for (let k = 0; k < bins; k++) magnitude[k] = magnitude2[2 * k + lane];
+    hybridMelFrame(magnitude, quantized, hybrid.weights, hybrid.scales, tables.melBias, out, offset);
+  };
   /**
    * The log-mel frames at `start` (lane A) and at `startB` (lane B) into out[offsetA..] and out[offsetB..]; a lone
    * frame passes the same start twice and no offsetB (both lanes compute it, one is kept).
@@ -298,26 +307,19 @@ function createWasmLogMelFrame(
       layout.split,
       layout.magnitude2,
     );
-    const lanes = offsetB === undefined ? 1 : 2;
-    if (hybrid) {
-      for (let lane = 0; lane < lanes; lane++) {
-        for (let k = 0; k < bins; k++) magnitude[k] = magnitude2[2 * k + lane];
-        const target = lane === 0 ? offsetA : (offsetB ?? offsetA);
-        hybridMelFrame(magnitude, quantized, hybrid.weights, hybrid.scales, tables.melBias, out, target);
-      }
-      return;
+    if (!hybrid) {
+      kernels.melLog2(
+        layout.magnitude2,
+        layout.bands,
+        layout.melK,
+        layout.melW,
+        layout.melBias,
+        layout.out,
+        layout.outB,
+      );
     }
-    kernels.melLog2(
-      layout.magnitude2,
-      layout.bands,
-      layout.melK,
-      layout.melW,
-      layout.melBias,
-      layout.out,
-      layout.outB,
-    );
-    out.set(outView, offsetA);
-    if (offsetB !== undefined) out.set(outViewB, offsetB);
+    keepLane(0, out, offsetA);
+    if (offsetB !== undefined) keepLane(1, out, offsetB);
   };
   const frame = (samples: Float32Array, start: number, out: Float32Array, outOffset: number) => {
     check(samples, start, 1);
