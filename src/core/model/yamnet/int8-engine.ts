@@ -3,16 +3,18 @@
  * integers on our own WebAssembly SIMD kernels (int8-kernels.wat), without TensorFlow.js: the regular
  * convolution as an im2col GEMM, the 1x1 convolutions and the classifier layer as GEMMs with int16 pair dot
  * products, the 3x3 depthwise layers channel-vectorised, each with XNNPACK's fp32 requantisation fused in; MEAN
- * and the int8 logistic table in JavaScript on their few values; the input QUANTIZE and the im2col gather (by table)
- * in WebAssembly too. GEMM weights stay int8 in memory and are widened to int16 as they load; each block of 4
- * input pixels steps only through its input-channel pairs that hold a nonzero value (listed per layer by
- * nonzeroPairs: Relu6 leaves about half the activations at zero, and a pair of zeros adds nothing to any sum). Same arithmetic as network.ts's TensorFlow.js
- * path (integer sums, float32 multiply, round half to even, clamp), so the same scores; several times faster,
- * because the sums are int16 pair products and no layer pays TensorFlow.js's per-operator cost.
+ * and the int8 logistic table in JavaScript on their few values; the input QUANTIZE and the im2col gather (by
+ * table) in WebAssembly too. GEMM weights stay int8 in memory and are widened to int16 as they load; each block of
+ * 4 input pixels steps only through its input-channel pairs that hold a nonzero value (listed per layer by
+ * nonzeroPairs: Relu6 leaves about half the activations at zero, and a pair of zeros adds nothing to any sum).
+ * Same arithmetic as network.ts's TensorFlow.js path (integer sums, float32 multiply, round half to even, clamp),
+ * so the same scores; several times faster, because the sums are int16 pair products and no layer pays
+ * TensorFlow.js's per-operator cost.
  *
- * One WebAssembly memory per network, laid out once (constants, two activation buffers, the patch, the im2col buffer,
- * zeros for padding, the im2col and depthwise tap tables); nothing in it grows or is allocated per patch. Files this engine does not recognise (any other operator or layout) return a reason, and the
- * caller runs the TensorFlow.js path instead.
+ * One WebAssembly memory per network, laid out once (constants, two activation buffers, the patch, the im2col
+ * buffer, zeros for padding, the pair lists, the im2col and depthwise tap tables); nothing in it grows or is
+ * allocated per patch. Files this engine does not recognise (any other operator or layout) return a reason, and
+ * the caller runs the TensorFlow.js path instead.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -176,7 +178,8 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
     // The QUANTIZE operator: round half to even of float32(v / scale), clamped; centred.
     patchView.set(patch);
     kernels.quantize(patchIn, patchSize, inverseScale, inputLow, inputHigh, quantized);
-    layers.forEach((layer, i) => {
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i];
       const input = buffers[(i + 1) % 2];
       const output = buffers[i % 2];
       if (layer.kind === 'gemm') {
@@ -227,7 +230,7 @@ export function createInt8Network(model: TfliteModel): YamnetNetwork | { unsuppo
           heap16[out + (c >> 1) * 8 + (c & 1)] = clampRound(f32(meanSums[c] * multiplier), low, high);
         }
       }
-    });
+    }
     // The int8 logistic (XNNPACK's table) and its dequantisation.
     const base = buffers[(layers.length - 1) % 2] / 2;
     for (let c = 0; c < classes; c++) {
