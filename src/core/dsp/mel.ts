@@ -259,6 +259,8 @@ export function createSlidingMelSpectrogram(
   const spare: { power: Float32Array; db: Float64Array }[] = [];
   const counters = { computed: 0, reused: 0 };
   const dbScratch = new Float64Array(nMels * frames);
+  // Frames past the clip's end are zero power: their dB is that of amin.
+  const silentDb = powerToDb(0, settings.amin);
   let lastStart = -Infinity;
   const release = (keep: (centre: number) => boolean) => {
     for (const [centre, frame] of cache) {
@@ -277,8 +279,7 @@ export function createSlidingMelSpectrogram(
       const rawFrames = 1 + Math.floor(samples.length / hopLength);
       const used = Math.min(rawFrames, frames);
       const power = new Float32Array(nMels * frames);
-      // Frames past `used` are zero power: their dB is the floor value of amin.
-      dbScratch.fill(powerToDb(0, settings.amin));
+      dbScratch.fill(silentDb);
       const aligned = startSample % hopLength === 0;
       for (let t = 0; t < used; t++) {
         const local = t * hopLength;
