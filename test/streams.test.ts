@@ -97,7 +97,32 @@ describe('stream evaluation with the real detector', () => {
     // The second loud window (start 20.5 s) ends at 21.5 s: 1.5 s after the onset.
     assert.strictEqual(clean.medianOnsetToStart, 1.5);
     assert.ok(clean.onShare > 0.95, `on ${clean.onShare}`);
+    // Once on, it stayed on to the cry's end.
+    assert.strictEqual(clean.onShareAfterStart, 1);
     assert.strictEqual(figures.cries['clean/esc50'].cries, 1);
+  });
+
+  it('says how much of the crying after the start the episode stayed on, when it stops mid-cry', () => {
+    const hop = 0.5;
+    // A cry from 20 s to 80 s with 20 s of quiet in its middle (40-60 s): the stop rule ends the episode there.
+    const loud = (i: number) => i * hop >= 20 && i * hop + 1 <= 80.5 && !(i * hop + 1 > 40 && i * hop < 60);
+    const cry: ScoredStream = {
+      name: 'clean',
+      kind: 'cry',
+      seconds: 100,
+      probabilities: Array.from({ length: 199 }, (_, i) => (loud(i) ? 0.9 : 0.05)),
+      cry: { start: 20, end: 80, source: 'esc50' },
+    };
+    const figures = streamFigures([cry], settings, 1, hop);
+    const clean = figures.cries.clean;
+    assert.strictEqual(clean.neverStarted, 0);
+    assert.strictEqual(clean.medianOnsetToStart, 1.5);
+    // Off for most of the 20 s gap (it stops a few seconds in and restarts 1.5 s after the crying resumes), so
+    // on for roughly 40-45 s of the 59 s after the start.
+    assert.ok(
+      clean.onShareAfterStart > 0.6 && clean.onShareAfterStart < 0.85,
+      `after start ${clean.onShareAfterStart}`,
+    );
   });
 
   it('draws the window ROC and a timeline with the episodes the real detector opened', () => {

@@ -50,6 +50,8 @@ export interface StreamFigures {
       medianOnsetToStart: number;
       p90OnsetToStart: number;
       onShare: number;
+      /** Of the crying time after the episode first started, the share it was on (stops mid-cry lower it). */
+      onShareAfterStart: number;
       startsBeforeCry: number;
     }
   >;
@@ -210,7 +212,16 @@ export function streamFigures(
   const falseStarts: StreamFigures['falseStartsPerHour'] = {};
   const cryGroups = new Map<
     string,
-    { delays: number[]; never: number; on: number; total: number; early: number; n: number }
+    {
+      delays: number[];
+      never: number;
+      on: number;
+      total: number;
+      onAfter: number;
+      totalAfter: number;
+      early: number;
+      n: number;
+    }
   >();
   const onHours = new Map<string, number>();
   const count = (key: string, hours: number, starts: number, hoursOn: number) => {
@@ -262,17 +273,31 @@ export function streamFigures(
       );
     }
     for (const key of [stream.name, `${stream.name}/${cry.source}`]) {
-      const group = cryGroups.get(key) ?? { delays: [], never: 0, on: 0, total: 0, early: 0, n: 0 };
+      const group = cryGroups.get(key) ?? {
+        delays: [],
+        never: 0,
+        on: 0,
+        total: 0,
+        onAfter: 0,
+        totalAfter: 0,
+        early: 0,
+        n: 0,
+      };
       group.n++;
       group.early += starts.filter((t) => t <= cry.start).length;
       const first = starts.find((t) => t > cry.start);
-      if (first === undefined || first > cry.end + windowSeconds) group.never++;
-      else group.delays.push(first - cry.start);
+      const started = first !== undefined && first <= cry.end + windowSeconds;
+      if (started) group.delays.push(first - cry.start);
+      else group.never++;
       onAt.forEach((on, i) => {
         const end = i * hopSeconds + windowSeconds;
         if (end > cry.start + windowSeconds && end <= cry.end) {
           group.total++;
           if (on) group.on++;
+          if (started && end >= first) {
+            group.totalAfter++;
+            if (on) group.onAfter++;
+          }
         }
       });
       cryGroups.set(key, group);
@@ -286,6 +311,7 @@ export function streamFigures(
       medianOnsetToStart: percentile(g.delays, 0.5),
       p90OnsetToStart: percentile(g.delays, 0.9),
       onShare: g.total ? g.on / g.total : NaN,
+      onShareAfterStart: g.totalAfter ? g.onAfter / g.totalAfter : NaN,
       startsBeforeCry: g.early,
     };
   }
