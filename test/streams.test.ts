@@ -7,7 +7,7 @@ import { fitDetection } from '../src/core/detect/fit';
 import type { DetectionSettings } from '../src/core/detect/policy';
 import type { CryModel, CryModelInfo } from '../src/core/model/cry-model';
 import { readManifest } from '../src/core/model/manifest';
-import { scoreStreams, streamFigures, ScoredStream } from '../src/core/model/streams';
+import { scoreStreams, scoreStreamsOverSeeds, streamFigures, ScoredStream } from '../src/core/model/streams';
 import { streamRocSvg, streamTimelineSvg } from '../src/core/model/stream-pictures';
 import { tempDir } from './fixtures';
 
@@ -255,6 +255,19 @@ describe('stream evaluation with the real detector', () => {
       assert.strictEqual(figures.cries.clean.neverStarted, 0);
       assert.ok(figures.cries.clean.medianOnsetToStart <= 2, `${figures.cries.clean.medianOnsetToStart}`);
       assert.strictEqual(figures.cries['music 20 dB'].neverStarted, 0);
+      // Several seeds: each seed's streams, one after another, the same as built one seed at a time.
+      const other = await scoreStreams(loudnessModel(), rows, { ...options, seed: 8 });
+      const both = await scoreStreamsOverSeeds(loudnessModel(), rows, { ...options, seeds: [7, 8] });
+      assert.deepStrictEqual(
+        both.streams.map((s) => s.probabilities),
+        [...first.streams, ...other.streams].map((s) => s.probabilities),
+      );
+      assert.notDeepStrictEqual(
+        first.streams.filter((s) => s.name === 'clean').map((s) => s.seconds),
+        other.streams.filter((s) => s.name === 'clean').map((s) => s.seconds),
+        'another seed draws other room noise before the cries',
+      );
+      assert.strictEqual(streamFigures(both.streams, settings, 1, 0.5).cries.clean.cries, 6);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -16,7 +16,7 @@ import { csvField } from '../core/log/csv';
 import { loadClips } from '../core/model/dataset';
 import { evaluationReport, EvaluationFigures, startRuleFigures } from '../core/model/evaluate';
 import { readManifest, splitOf, ManifestRow } from '../core/model/manifest';
-import { scoreStreams, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
+import { scoreStreamsOverSeeds, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
 import { fitDetection, FitGrid } from '../core/detect/fit';
 import { streamRocSvg, streamTimelineSvg } from '../core/model/stream-pictures';
 import { calibrate, RoomVerdict } from '../core/detect/calibrate';
@@ -44,7 +44,7 @@ const USAGE = `usage: cry-baby <command> [options]
                                         the start threshold for this room: at most N false starts per day
                                         (default 1) on its audio without crying, with the real cry-detect policy
   evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N]
-  evaluate <manifest.csv> --streams [--model M] [--fit] [--cries N] [--snr 0,5,10,20] [--verdicts out.json]
+  evaluate <manifest.csv> --streams [--model M] [--fit] [--cries N] [--snr 0,5,10,20] [--seed S[,S...]] [--verdicts out.json]
                                         [--from-verdicts F] [--pictures DIR] [--json]   false starts per hour, seconds to start,
                                         share of crying time on, with the real cry-detect policy
   models fetch yamnet [--from URL|FILE] [--dir DIR]
@@ -310,6 +310,15 @@ function formatStreamFigures(figures: StreamFigures, out: Output): void {
   }
 }
 
+/** `--seed 20261201` or `--seed 20261201,1,2` (the streams of each seed, one after another). */
+function seedList(raw: string | true | undefined): number[] {
+  if (raw === undefined) return [20261201];
+  const seeds = String(raw).split(',').map(Number);
+  if (raw === true || seeds.some((seed) => !Number.isInteger(seed)))
+    throw new Error(`--seed must be an integer or a comma-separated list of integers, got ${String(raw)}`);
+  return seeds;
+}
+
 async function streamsCommand(
   args: ReturnType<typeof parseArgs>,
   rows: ManifestRow[],
@@ -329,12 +338,13 @@ async function streamsCommand(
   if (typeof args.options['from-verdicts'] === 'string') {
     scored = JSON.parse(fs.readFileSync(args.options['from-verdicts'], 'utf8')) as typeof scored;
   } else {
+    const seeds = seedList(args.options.seed);
     const model = modelFromArgs(args);
     try {
       const info = await model.ensureLoaded();
       err(`${describe(info)}; building and scoring streams`);
-      const result = await scoreStreams(model, rows, {
-        seed: numberOption(args, 'seed', 20261201),
+      const result = await scoreStreamsOverSeeds(model, rows, {
+        seeds,
         sampledCries: numberOption(args, 'cries', 120),
         snrs: String(args.options.snr ?? '10')
           .split(',')
@@ -433,10 +443,12 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   const split = args.options.split;
   if (split !== undefined && split !== 'train' && split !== 'validation')
     throw new Error('--split must be train or validation');
-  const seed = numberOption(args, 'seed', DEFAULT_TRAINING.seed);
-  const manifestRows = readManifest(manifest).filter(
-    (row) => split === undefined || splitOf(row, seed) === split,
-  );
+  // --seed picks the split's clips here; with --streams it seeds the streams instead (and may be a list).
+  const rows = readManifest(manifest);
+  const manifestRows =
+    split === undefined
+      ? rows
+      : rows.filter((row) => splitOf(row, numberOption(args, 'seed', DEFAULT_TRAINING.seed)) === split);
   if (args.options.streams) return streamsCommand(args, manifestRows, out, err);
   const model = modelFromArgs(args);
   const info = await model.ensureLoaded();

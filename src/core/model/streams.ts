@@ -196,6 +196,27 @@ export async function scoreStreams(
   return { info, streams };
 }
 
+/**
+ * The streams of several seeds, one after another (each seed orders the non-cry clips, draws the sampled cries and
+ * the room noise anew): a policy fitted on them does not turn on one draw.
+ */
+export async function scoreStreamsOverSeeds(
+  model: CryModel,
+  rows: readonly ManifestRow[],
+  options: Omit<StreamOptions, 'seed'> & { readonly seeds: readonly number[] },
+): Promise<{ info: CryModelInfo; streams: ScoredStream[] }> {
+  if (options.seeds.length === 0) throw new Error('no seed to build streams from');
+  const streams: ScoredStream[] = [];
+  let info: CryModelInfo | undefined;
+  for (const seed of options.seeds) {
+    if (options.seeds.length > 1) options.log?.(`seed ${seed}`);
+    const scored = await scoreStreams(model, rows, { ...options, seed });
+    info = scored.info;
+    streams.push(...scored.streams);
+  }
+  return { info: info!, streams };
+}
+
 function percentile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
