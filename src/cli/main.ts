@@ -445,10 +445,11 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
     throw new Error('--split must be train or validation');
   // --seed picks the split's clips here; with --streams it seeds the streams instead (and may be a list).
   const rows = readManifest(manifest);
-  const manifestRows =
-    split === undefined
-      ? rows
-      : rows.filter((row) => splitOf(row, numberOption(args, 'seed', DEFAULT_TRAINING.seed)) === split);
+  let manifestRows = rows;
+  if (split !== undefined) {
+    const seed = numberOption(args, 'seed', DEFAULT_TRAINING.seed);
+    manifestRows = rows.filter((row) => splitOf(row, seed) === split);
+  }
   if (args.options.streams) return streamsCommand(args, manifestRows, out, err);
   const model = modelFromArgs(args);
   const info = await model.ensureLoaded();
