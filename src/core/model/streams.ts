@@ -223,6 +223,29 @@ function percentile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+/** What a group of cry streams adds up to: onset delays, counts of cries and of crying windows (on, and after the start). */
+interface CryTally {
+  delays: number[];
+  never: number;
+  on: number;
+  total: number;
+  onAfter: number;
+  totalAfter: number;
+  early: number;
+  n: number;
+}
+
+const emptyTally = (): CryTally => ({
+  delays: [],
+  never: 0,
+  on: 0,
+  total: 0,
+  onAfter: 0,
+  totalAfter: 0,
+  early: 0,
+  n: 0,
+});
+
 /** Runs the real detector with `settings` over the scored streams. */
 export function streamFigures(
   streams: readonly ScoredStream[],
@@ -231,19 +254,7 @@ export function streamFigures(
   hopSeconds: number,
 ): StreamFigures {
   const falseStarts: StreamFigures['falseStartsPerHour'] = {};
-  const cryGroups = new Map<
-    string,
-    {
-      delays: number[];
-      never: number;
-      on: number;
-      total: number;
-      onAfter: number;
-      totalAfter: number;
-      early: number;
-      n: number;
-    }
-  >();
+  const cryGroups = new Map<string, CryTally>();
   const onHours = new Map<string, number>();
   const count = (key: string, hours: number, starts: number, hoursOn: number) => {
     const entry = (falseStarts[key] ??= { hours: 0, starts: 0, perHour: 0, onShare: 0 });
@@ -294,16 +305,7 @@ export function streamFigures(
       );
     }
     for (const key of [stream.name, `${stream.name}/${cry.source}`]) {
-      const group = cryGroups.get(key) ?? {
-        delays: [],
-        never: 0,
-        on: 0,
-        total: 0,
-        onAfter: 0,
-        totalAfter: 0,
-        early: 0,
-        n: 0,
-      };
+      const group = cryGroups.get(key) ?? emptyTally();
       group.n++;
       group.early += starts.filter((t) => t <= cry.start).length;
       const first = starts.find((t) => t > cry.start);
