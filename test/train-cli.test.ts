@@ -157,6 +157,53 @@ describe('the cry-baby CLI and the training pipeline', function () {
     classifier.dispose();
   });
 
+  it('train --teacher yamnet: cry targets from how clearly YAMNet hears crying, recorded in the metadata', () => {
+    const out = tempDir('cry-train-teacher-');
+    const yamnet = path.join(sharedDir(), 'models', 'yamnet', 'yamnet-classification.tflite');
+    const result = cli([
+      ...tinyTraining(out),
+      '--teacher',
+      'yamnet',
+      '--yamnet-file',
+      yamnet,
+      '--teacher-weight',
+      '0.8',
+    ]);
+    assert.strictEqual(result.status, 0, result.stderr + result.stdout);
+    assert.match(result.stdout, /teacher: YAMNet .*; scoring the 4 training cry recordings/);
+    const metadata = JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8')) as {
+      training: {
+        teacher: {
+          weight: number;
+          fullAt: number;
+          recordings: number;
+          windowsAtOneSecond: number;
+          shareOfWindowsBelow05: number;
+          shareOfWindowsAt1: number;
+        };
+      };
+    };
+    const teacher = metadata.training.teacher;
+    assert.deepStrictEqual([teacher.weight, teacher.fullAt, teacher.recordings], [0.8, 0.4, 4]);
+    // The four phone-app cry recordings: YAMNet hears plain crying in most of their 4 s windows, not in all.
+    assert.ok(teacher.windowsAtOneSecond >= 4, String(teacher.windowsAtOneSecond));
+    assert.ok(
+      teacher.shareOfWindowsAt1 > 0.5 && teacher.shareOfWindowsAt1 <= 1,
+      String(teacher.shareOfWindowsAt1),
+    );
+    const bad = cli([...tinyTraining(tempDir('cry-train-teacher-')), '--teacher', 'cnn']);
+    assert.notStrictEqual(bad.status, 0);
+    assert.match(bad.stderr, /--teacher must be yamnet/);
+    const weight = cli([
+      ...tinyTraining(tempDir('cry-train-teacher-')),
+      '--teacher',
+      'yamnet',
+      '--teacher-weight',
+      '2',
+    ]);
+    assert.match(weight.stderr, /--teacher-weight must be between 0 and 1/);
+  });
+
   it('channel-blind input: the bands wholly below 4 kHz, z-scored on their own (equal to z-scoring their dB)', () => {
     assert.strictEqual(bandsBelow(DEFAULT_MEL_SETTINGS, 4000), 99);
     assert.strictEqual(bandsBelow(DEFAULT_MEL_SETTINGS, 8000), 128);

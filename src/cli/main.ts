@@ -22,6 +22,7 @@ import { streamRocSvg, streamTimelineSvg } from '../core/model/stream-pictures';
 import { calibrate, RoomVerdict } from '../core/detect/calibrate';
 import { FALLBACK_DETECTION, OFF_THRESHOLD_RATIO, DetectionSettings } from '../core/detect/policy';
 import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
+import { createCryModel } from '../core/model/select';
 import { numberOption, parseArgs } from './args';
 import { runListen } from './listen';
 import {
@@ -52,8 +53,12 @@ const USAGE = `usage: cry-baby <command> [options]
                                         (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)
   train --manifest M --out DIR [--seed N] [--epochs N] [--samples-per-epoch N] [--limit-per-class N]
         [--band-limit HZ] [--hold-out PREFIX,...] [--noncry-weighting clips|sqrt]
+        [--teacher yamnet --yamnet-file F [--teacher-full-at P] [--teacher-weight W]]
                                         --band-limit: channel-blind input (only the mel bands below HZ);
-                                        --hold-out: leave these manifest folders out (a cross-source fold)
+                                        --hold-out: leave these manifest folders out (a cross-source fold);
+                                        --teacher: a cry example's target is how clearly YAMNet hears
+                                        crying in its stretch (1 at p >= P, default 0.4), blended W:1-W
+                                        with the label (default W 1)
   listen [--model M] [--device D] [--recorder sox|rec|arecord] [--hop S] [--csv predictions.csv]
 
   --model yamnet|cry-baby-cnn|auto|DIR  the cry model (default auto: YAMNet when its file is installed, else the
@@ -526,6 +531,10 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
       'band-limit',
       'hold-out',
       'noncry-weighting',
+      'teacher',
+      'yamnet-file',
+      'teacher-full-at',
+      'teacher-weight',
     ],
   );
   const manifest = args.options.manifest;
@@ -537,24 +546,44 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
   if (typeof manifest !== 'string' || typeof target !== 'string')
     throw new Error('train needs --manifest and --out');
   const limit = numberOption(args, 'limit-per-class', 0);
-  await trainCryModel({
-    manifest: path.resolve(manifest),
-    out: path.resolve(target),
-    seed: numberOption(args, 'seed', DEFAULT_TRAINING.seed),
-    epochs: numberOption(args, 'epochs', DEFAULT_TRAINING.epochs),
-    samplesPerEpoch: numberOption(args, 'samples-per-epoch', DEFAULT_TRAINING.samplesPerEpoch),
-    batchSize: numberOption(args, 'batch-size', DEFAULT_TRAINING.batchSize),
-    maxFalsePositiveRate: numberOption(args, 'max-fpr', DEFAULT_TRAINING.maxFalsePositiveRate),
-    targetRecall: numberOption(args, 'target-recall', DEFAULT_TRAINING.targetRecall),
-    limitPerClass: limit > 0 ? limit : undefined,
-    backend: backendOption(args.options.backend),
-    bandLimitHz:
-      args.options['band-limit'] === undefined ? undefined : numberOption(args, 'band-limit', 4000),
-    holdOut: typeof holdOut === 'string' ? holdOut.split(',').filter(Boolean) : undefined,
-    noncryWeighting: weighting,
-    command: ['cry-baby', 'train', ...argv].join(' '),
-    log: out,
-  });
+  const teacherName = args.options.teacher;
+  if (teacherName !== undefined && teacherName !== 'yamnet') throw new Error('--teacher must be yamnet');
+  const fullAt = numberOption(args, 'teacher-full-at', 0.4);
+  const teacherWeight = numberOption(args, 'teacher-weight', 1);
+  if (!(fullAt > 0 && fullAt <= 1)) throw new Error('--teacher-full-at must be above 0 and at most 1');
+  if (!(teacherWeight >= 0 && teacherWeight <= 1))
+    throw new Error('--teacher-weight must be between 0 and 1');
+  const teacher =
+    teacherName === 'yamnet'
+      ? // The teacher hears the full band (the recordings, not the band-limited input the CNN gets).
+        createCryModel(resolvedFromArgs({ ...args, options: { ...args.options, model: 'yamnet' } }), {
+          backend: backendOption(args.options.backend),
+          yamnetBandLimitHz: 0,
+        })
+      : undefined;
+  try {
+    await trainCryModel({
+      manifest: path.resolve(manifest),
+      out: path.resolve(target),
+      seed: numberOption(args, 'seed', DEFAULT_TRAINING.seed),
+      epochs: numberOption(args, 'epochs', DEFAULT_TRAINING.epochs),
+      samplesPerEpoch: numberOption(args, 'samples-per-epoch', DEFAULT_TRAINING.samplesPerEpoch),
+      batchSize: numberOption(args, 'batch-size', DEFAULT_TRAINING.batchSize),
+      maxFalsePositiveRate: numberOption(args, 'max-fpr', DEFAULT_TRAINING.maxFalsePositiveRate),
+      targetRecall: numberOption(args, 'target-recall', DEFAULT_TRAINING.targetRecall),
+      limitPerClass: limit > 0 ? limit : undefined,
+      backend: backendOption(args.options.backend),
+      bandLimitHz:
+        args.options['band-limit'] === undefined ? undefined : numberOption(args, 'band-limit', 4000),
+      holdOut: typeof holdOut === 'string' ? holdOut.split(',').filter(Boolean) : undefined,
+      noncryWeighting: weighting,
+      teacher: teacher ? { model: teacher, settings: { fullAt, weight: teacherWeight } } : undefined,
+      command: ['cry-baby', 'train', ...argv].join(' '),
+      log: out,
+    });
+  } finally {
+    teacher?.dispose();
+  }
   return 0;
 }
 

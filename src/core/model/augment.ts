@@ -102,9 +102,31 @@ function rms(samples: Float32Array): number {
 }
 
 function crop(samples: Float32Array, length: number, random: RandomSource): Float32Array {
-  if (samples.length <= length) return samples.slice();
+  return cropAt(samples, length, random).audio;
+}
+
+/** A random crop of `length` samples (the whole clip if shorter) and where it starts in the clip. */
+function cropAt(
+  samples: Float32Array,
+  length: number,
+  random: RandomSource,
+): { audio: Float32Array; start: number } {
+  if (samples.length <= length) return { audio: samples.slice(), start: 0 };
   const start = random.integer(0, samples.length - length + 1);
-  return samples.slice(start, start + length);
+  return { audio: samples.slice(start, start + length), start };
+}
+
+/** The stretch of a cry recording an example was cut from, to look up a teacher's scores for it. */
+export interface CryExcerpt {
+  readonly clip: Float32Array;
+  readonly start: number;
+  readonly length: number;
+}
+
+/** One augmented example: its audio and, for a cry example, the cry recording's stretch it holds. */
+export interface TrainingExample {
+  readonly audio: Float32Array;
+  readonly cry?: CryExcerpt;
 }
 
 function mixAtSnr(target: Float32Array, other: Float32Array, snrDb: number): void {
@@ -112,32 +134,39 @@ function mixAtSnr(target: Float32Array, other: Float32Array, snrDb: number): voi
   for (let i = 0; i < target.length; i++) target[i] += scale * other[i % other.length];
 }
 
-/** Makes one augmented training example of `windowLength` samples or fewer (a short, zero-padded clip). */
+/**
+ * Makes one augmented training example of `windowLength` samples or fewer (a short, zero-padded clip); a cry
+ * example says which stretch of which cry recording it holds.
+ */
 export function makeTrainingExample(
   label: 'cry' | 'noncry',
   pools: AugmentationPools,
   lowPass: LowPassBank,
   random: RandomSource,
   windowLength: number,
-): Float32Array {
+): TrainingExample {
   let audio: Float32Array;
+  let cry: CryExcerpt | undefined;
   const sparse = random.next();
   if (label === 'noncry' && sparse < 0.03) {
     // Digital silence (a muted input, the padding of a recording) is not crying.
-    return new Float32Array(windowLength);
+    return { audio: new Float32Array(windowLength) };
   }
   if (sparse < 0.1) {
     // A short event in digital silence, as in padded recordings: for both classes, so silence is no cue.
     const source = pickFrom(label === 'cry' ? pools.cry : pools.noncry, random);
-    const event = crop(source, Math.round(random.uniform(0.1, 0.4) * windowLength), random);
+    const event = cropAt(source, Math.round(random.uniform(0.1, 0.4) * windowLength), random);
+    if (label === 'cry') cry = { clip: source, start: event.start, length: event.audio.length };
     audio = new Float32Array(windowLength);
-    audio.set(event, random.integer(0, windowLength - event.length + 1));
+    audio.set(event.audio, random.integer(0, windowLength - event.audio.length + 1));
   } else if (label === 'cry') {
     const source = pickFrom(pools.cry, random);
-    audio =
+    const excerpt =
       random.next() < 0.2
-        ? crop(source, Math.round(random.uniform(0.35, 0.95) * windowLength), random)
-        : crop(source, windowLength, random);
+        ? cropAt(source, Math.round(random.uniform(0.35, 0.95) * windowLength), random)
+        : cropAt(source, windowLength, random);
+    audio = excerpt.audio;
+    cry = { clip: source, start: excerpt.start, length: audio.length };
     if (random.next() < 0.5)
       mixAtSnr(audio, crop(random.pick(pools.backgrounds), audio.length, random), random.uniform(0, 20));
   } else {
@@ -169,7 +198,7 @@ export function makeTrainingExample(
   }
   const gain = 10 ** (random.uniform(-30, -1) / 20) / Math.max(1e-4, peak(audio));
   for (let i = 0; i < audio.length; i++) audio[i] *= gain;
-  return audio;
+  return { audio, ...(cry ? { cry } : {}) };
 }
 
 function peak(samples: Float32Array): number {

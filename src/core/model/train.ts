@@ -29,6 +29,8 @@ import type { ModelMetadata } from './metadata';
 import { curvesSvg } from './plot';
 import { createRandomSource } from './random';
 import { saveLayersModel } from './storage';
+import type { CryModel } from './cry-model';
+import { cryTarget, scoreWithTeacher, TeacherSettings } from './teacher';
 import { ensureTf, BackendName } from './tf';
 import { recordingSpectrograms } from './windows';
 
@@ -58,6 +60,11 @@ export interface TrainingOptions {
   readonly holdOut?: readonly string[];
   /** How non-cry sources are drawn: every clip alike (default) or each source by the square root of its clips. */
   readonly noncryWeighting?: 'clips' | 'sqrt';
+  /**
+   * Cry labels cleaned by a teacher (teacher.ts): a cry example's target is how clearly the teacher hears crying
+   * in the stretch it was cut from. Unset: every cry example is 1.
+   */
+  readonly teacher?: { readonly model: CryModel; readonly settings: TeacherSettings };
   /** The command line, recorded in the metadata. */
   readonly command: string;
   readonly log: (line: string) => void;
@@ -191,6 +198,51 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
   );
   log(`validation windows: ${validationWindows.reduce((n, w) => n + w.length, 0)}`);
 
+  let teacherSummary: Record<string, unknown> | undefined;
+  let targetOf: (excerpt: NonNullable<ReturnType<typeof makeTrainingExample>['cry']>) => number = () => 1;
+  if (options.teacher) {
+    const { model: teacher, settings: teacherSettings } = options.teacher;
+    const teacherInfo = await teacher.ensureLoaded();
+    log(`teacher: ${teacherInfo.description}; scoring the ${cryIndex.length} training cry recordings`);
+    const teacherStarted = Date.now();
+    const scores = await scoreWithTeacher(
+      teacher,
+      cryIndex.map((i) => clips[i]),
+      (done, total) => {
+        if (done === total || done % 100 === 0) log(`  teacher scored ${done}/${total}`);
+      },
+    );
+    targetOf = (excerpt) => {
+      const clipScores = scores.get(excerpt.clip);
+      if (!clipScores) throw new Error('a cry example came from a recording the teacher did not score');
+      return cryTarget(clipScores, excerpt, teacherSettings);
+    };
+    // What the teacher does to the labels: the targets of the whole-window crops of every training cry recording.
+    const crops = cryIndex.flatMap((i) => {
+      const clip = clips[i];
+      const starts = [];
+      for (let start = 0; start + windowLength <= clip.length; start += rate) starts.push(start);
+      if (!starts.length) starts.push(0);
+      return starts.map((start) => targetOf({ clip, start, length: Math.min(windowLength, clip.length) }));
+    });
+    const below = (limit: number) => crops.filter((t) => t < limit).length / Math.max(1, crops.length);
+    teacherSummary = {
+      model: teacherInfo.description,
+      ...teacherSettings,
+      rule: `a cry example's target is ${teacherSettings.weight} x min(1, the teacher's highest p(cry) over the patches centred in the excerpt / ${teacherSettings.fullAt}) + ${1 - teacherSettings.weight}; non-cry examples 0`,
+      recordings: cryIndex.length,
+      windowsAtOneSecond: crops.length,
+      shareOfWindowsBelow05: Math.round(below(0.5) * 1000) / 1000,
+      shareOfWindowsAt1:
+        Math.round((crops.filter((t) => t >= 1).length / Math.max(1, crops.length)) * 1000) / 1000,
+      seconds: Math.round((Date.now() - teacherStarted) / 1000),
+    };
+    log(
+      `teacher targets of the 4 s windows of the training cries (1 s apart, ${crops.length}): ` +
+        `${(100 * below(0.5)).toFixed(1)} % below 0.5, ${(100 * (teacherSummary.shareOfWindowsAt1 as number)).toFixed(1)} % at 1`,
+    );
+  }
+
   const melOf = createMelSpectrogram(settings);
   const random = createRandomSource(options.seed);
   const lowPass = createLowPassBank(rate);
@@ -235,11 +287,9 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       const labels = new Float32Array(options.batchSize);
       for (let k = 0; k < options.batchSize; k++) {
         const label = k % 2 === 0 ? 'cry' : 'noncry';
-        input.set(
-          toInput(melOf(makeTrainingExample(label, pools, lowPass, random, windowLength)).norm),
-          k * size,
-        );
-        labels[k] = label === 'cry' ? 1 : 0;
+        const example = makeTrainingExample(label, pools, lowPass, random, windowLength);
+        input.set(toInput(melOf(example.audio).norm), k * size);
+        labels[k] = label === 'cry' ? (example.cry ? targetOf(example.cry) : 1) : 0;
       }
       const xs = tf.tensor4d(input, [options.batchSize, keptBands, settings.frames, 1]);
       const ys = tf.tensor2d(labels, [options.batchSize, 1]);
@@ -329,6 +379,7 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
           ? 'balanced classes; cry clips alike; each non-cry source (category/source) by the square root of its clip count'
           : 'balanced classes; within a class every clip alike',
       ...(holdOut.length ? { heldOut: holdOut } : {}),
+      ...(teacherSummary ? { teacher: teacherSummary } : {}),
       augmentation:
         'random crop, peak gain -30..-1 dBFS, low-pass 3.4-7.6 kHz (p 0.6, both classes), non-cry mixed under cries (p 0.5) and under non-cry (p 0.25) at 0-20 dB SNR, white/brown noise at 10-40 dB SNR (p 0.5), short clips zero-padded or placed in backgrounds, digital silence (non-cry, p 0.03), short events in digital silence (both, p 0.07-0.1)',
       data: {
