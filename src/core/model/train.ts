@@ -12,7 +12,13 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../dsp/mel';
 import { bandsBelow, createModelInput } from './input-bands';
 import { buildCryNetwork } from './architecture';
-import { makeTrainingExample, createLowPassBank, AugmentationPools, weightedPool } from './augment';
+import {
+  makeTrainingExample,
+  createLowPassBank,
+  AugmentationPools,
+  CryExcerpt,
+  weightedPool,
+} from './augment';
 import { loadClips } from './dataset';
 import { evaluationReport } from './evaluate';
 import { readManifest, recordingGroup, splitOf, ManifestRow } from './manifest';
@@ -199,7 +205,7 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
   log(`validation windows: ${validationWindows.reduce((n, w) => n + w.length, 0)}`);
 
   let teacherSummary: Record<string, unknown> | undefined;
-  let targetOf: (excerpt: NonNullable<ReturnType<typeof makeTrainingExample>['cry']>) => number = () => 1;
+  let targetOf: (excerpt: CryExcerpt) => number = () => 1;
   if (options.teacher) {
     const { model: teacher, settings: teacherSettings } = options.teacher;
     const teacherInfo = await teacher.ensureLoaded();
