@@ -231,21 +231,23 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       if (!starts.length) starts.push(0);
       return starts.map((start) => targetOf({ clip, start, length: Math.min(windowLength, clip.length) }));
     });
-    const below = (limit: number) => crops.filter((t) => t < limit).length / Math.max(1, crops.length);
+    const shareOf = (keep: (target: number) => boolean) =>
+      crops.filter(keep).length / Math.max(1, crops.length);
+    const below05 = shareOf((target) => target < 0.5);
+    const at1 = shareOf((target) => target >= 1);
     teacherSummary = {
       model: teacherInfo.description,
       ...teacherSettings,
       rule: `a cry example's target is ${teacherSettings.weight} x min(1, the teacher's highest p(cry) over the patches centred in the excerpt / ${teacherSettings.fullAt}) + ${1 - teacherSettings.weight}; non-cry examples 0`,
       recordings: cryIndex.length,
       windowsAtOneSecond: crops.length,
-      shareOfWindowsBelow05: Math.round(below(0.5) * 1000) / 1000,
-      shareOfWindowsAt1:
-        Math.round((crops.filter((t) => t >= 1).length / Math.max(1, crops.length)) * 1000) / 1000,
+      shareOfWindowsBelow05: Math.round(below05 * 1000) / 1000,
+      shareOfWindowsAt1: Math.round(at1 * 1000) / 1000,
       seconds: Math.round((Date.now() - teacherStarted) / 1000),
     };
     log(
       `teacher targets of the 4 s windows of the training cries (1 s apart, ${crops.length}): ` +
-        `${(100 * below(0.5)).toFixed(1)} % below 0.5, ${(100 * (teacherSummary.shareOfWindowsAt1 as number)).toFixed(1)} % at 1`,
+        `${(100 * below05).toFixed(1)} % below 0.5, ${(100 * at1).toFixed(1)} % at 1`,
     );
   }
 
