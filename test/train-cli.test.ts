@@ -202,6 +202,9 @@ describe('the cry-baby CLI and the training pipeline', function () {
       '2',
     ]);
     assert.match(weight.stderr, /--teacher-weight must be between 0 and 1/);
+    const stray = cli([...tinyTraining(tempDir('cry-train-teacher-')), '--teacher-weight', '0.5']);
+    assert.notStrictEqual(stray.status, 0);
+    assert.match(stray.stderr, /--teacher-weight is for --teacher yamnet only/);
   });
 
   it('channel-blind input: the bands wholly below 4 kHz, z-scored on their own (equal to z-scoring their dB)', () => {

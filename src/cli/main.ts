@@ -548,6 +548,11 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
   const limit = numberOption(args, 'limit-per-class', 0);
   const teacherName = args.options.teacher;
   if (teacherName !== undefined && teacherName !== 'yamnet') throw new Error('--teacher must be yamnet');
+  const teacherOnly = ['teacher-full-at', 'teacher-weight', 'yamnet-file'].filter((o) => o in args.options);
+  if (teacherName === undefined && teacherOnly.length)
+    throw new Error(
+      `--${teacherOnly.join(', --')} ${teacherOnly.length > 1 ? 'are' : 'is'} for --teacher yamnet only`,
+    );
   const fullAt = numberOption(args, 'teacher-full-at', 0.4);
   const teacherWeight = numberOption(args, 'teacher-weight', 1);
   if (!(fullAt > 0 && fullAt <= 1)) throw new Error('--teacher-full-at must be above 0 and at most 1');
