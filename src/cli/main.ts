@@ -25,13 +25,7 @@ import { DEFAULT_TRAINING, trainCryModel } from '../core/model/train';
 import { createCryModel } from '../core/model/select';
 import { numberOption, parseArgs } from './args';
 import { runListen } from './listen';
-import {
-  backendOption,
-  describe,
-  modelFromArgs,
-  resolvedFromArgs,
-  yamnetBandLimitOption,
-} from './model-args';
+import { backendOption, describe, modelFromArgs, resolvedFromArgs, yamnetInputOptions } from './model-args';
 
 const USAGE = `usage: cry-baby <command> [options]
 
@@ -64,6 +58,9 @@ const USAGE = `usage: cry-baby <command> [options]
   --model yamnet|cry-baby-cnn|auto|DIR  the cry model (default auto: YAMNet when its file is installed, else the
                                         built-in Cry Baby CNN; a folder means a CNN model folder)
   --yamnet-file F                       the YAMNet .tflite to use (else ${'$'}CRY_BABY_YAMNET, then the cache folder)
+  --yamnet-band-limit HZ                YAMNet hears only the FFT bins below HZ (0: the full band)
+  --yamnet-level-ceiling DBFS           each YAMNet patch louder than DBFS RMS is scaled down to it (0: none)
+                                        (both default to models/yamnet/metadata.json's preprocessing)
   --backend tensorflow|wasm|cpu forces a TensorFlow.js backend (default: the fastest that loads)`;
 
 type Output = (line: string) => void;
@@ -74,7 +71,7 @@ function rows(matrix: Float32Array, nRows: number, nCols: number): (number | nul
   );
 }
 
-const MODEL_OPTIONS = ['model', 'yamnet-file', 'yamnet-band-limit', 'backend'];
+const MODEL_OPTIONS = ['model', 'yamnet-file', 'yamnet-band-limit', 'yamnet-level-ceiling', 'backend'];
 
 function existingFile(file: string | undefined, what: string): string {
   if (!file) throw new Error(`${what} needs a file`);
@@ -182,7 +179,7 @@ async function analyzeCommand(argv: string[], out: Output, err: Output): Promise
       ? createAnalyzePool(resolvedFromArgs(args), {
           threads,
           backend: backendOption(args.options.backend),
-          yamnetBandLimitHz: yamnetBandLimitOption(args),
+          yamnet: yamnetInputOptions(args),
         })
       : undefined;
   const model = pool ? undefined : modelFromArgs(args);
@@ -560,10 +557,12 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
     throw new Error('--teacher-weight must be between 0 and 1');
   const teacher =
     teacherName === 'yamnet'
-      ? // The teacher hears the full band (the recordings, not the band-limited input the CNN gets).
+      ? // The teacher hears the recordings as they are: the full band (not the band-limited input the CNN gets),
+        // at their own level (whatever models/yamnet/metadata.json sets for live input), so a model trained
+        // with it comes out the same.
         createCryModel(resolvedFromArgs({ ...args, options: { ...args.options, model: 'yamnet' } }), {
           backend: backendOption(args.options.backend),
-          yamnetBandLimitHz: 0,
+          yamnet: { bandLimitHz: 0, levelCeilingDbfs: 0 },
         })
       : undefined;
   try {

@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { CryModel, CryModelInfo } from '../core/model/cry-model';
 import { createCryModel, parseModelChoice, resolveModel, ResolvedModel } from '../core/model/select';
 import type { BackendName } from '../core/model/tf';
+import type { YamnetInputOptions } from '../core/model/yamnet/yamnet-model';
 import type { ParsedArgs } from './args';
 
 export function backendOption(value: string | true | undefined): BackendName | undefined {
@@ -30,24 +31,39 @@ export function resolvedFromArgs(args: ParsedArgs): ResolvedModel {
   return resolved;
 }
 
-/** `--yamnet-band-limit HZ` (0: the full band), else undefined (what models/yamnet/metadata.json says). */
-export function yamnetBandLimitOption(args: ParsedArgs): number | undefined {
-  const raw = args.options['yamnet-band-limit'];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!(Number.isFinite(value) && value >= 0 && value < 8000)) {
-    throw new Error(
-      `--yamnet-band-limit must be a frequency in Hz below 8000 (0: the full band), got ${String(raw)}`,
-    );
+/**
+ * `--yamnet-band-limit HZ` (0: the full band) and `--yamnet-level-ceiling DBFS` (0: no scaling); each left out is
+ * undefined (what models/yamnet/metadata.json says).
+ */
+export function yamnetInputOptions(args: ParsedArgs): YamnetInputOptions {
+  const band = args.options['yamnet-band-limit'];
+  const level = args.options['yamnet-level-ceiling'];
+  let bandLimitHz: number | undefined;
+  let levelCeilingDbfs: number | undefined;
+  if (band !== undefined) {
+    bandLimitHz = Number(band);
+    if (!(Number.isFinite(bandLimitHz) && bandLimitHz >= 0 && bandLimitHz < 8000)) {
+      throw new Error(
+        `--yamnet-band-limit must be a frequency in Hz below 8000 (0: the full band), got ${String(band)}`,
+      );
+    }
   }
-  return value;
+  if (level !== undefined) {
+    levelCeilingDbfs = Number(level);
+    if (!(Number.isFinite(levelCeilingDbfs) && levelCeilingDbfs <= 0 && levelCeilingDbfs >= -90)) {
+      throw new Error(
+        `--yamnet-level-ceiling must be a level in dBFS from -90 to 0 (0: no scaling), got ${String(level)}`,
+      );
+    }
+  }
+  return { bandLimitHz, levelCeilingDbfs };
 }
 
 /** The model the command line asks for (nothing loads until `ensureLoaded`). */
 export function modelFromArgs(args: ParsedArgs): CryModel {
   return createCryModel(resolvedFromArgs(args), {
     backend: backendOption(args.options.backend),
-    yamnetBandLimitHz: yamnetBandLimitOption(args),
+    yamnet: yamnetInputOptions(args),
   });
 }
 

@@ -9,12 +9,13 @@ import { Worker } from 'worker_threads';
 import type { CryModelInfo, CryVerdict } from './cry-model';
 import type { ResolvedModel } from './select';
 import type { BackendName } from './tf';
+import type { YamnetInputOptions } from './yamnet/yamnet-model';
 
 /** What a worker is started with. */
 export interface AnalyzeWorkerData {
   readonly resolved: ResolvedModel;
   readonly backend?: BackendName;
-  readonly yamnetBandLimitHz?: number;
+  readonly yamnet?: YamnetInputOptions;
 }
 
 /** Messages from a worker. */
@@ -33,13 +34,13 @@ export interface AnalyzePool {
 /** Starts `threads` workers that each load `resolved`. */
 export function createAnalyzePool(
   resolved: ResolvedModel,
-  options: { threads: number; backend?: BackendName; yamnetBandLimitHz?: number },
+  options: { threads: number; backend?: BackendName; yamnet?: YamnetInputOptions },
 ): AnalyzePool {
   const threads = Math.max(1, Math.floor(options.threads));
   const workerData: AnalyzeWorkerData = {
     resolved,
     backend: options.backend,
-    yamnetBandLimitHz: options.yamnetBandLimitHz,
+    yamnet: options.yamnet,
   };
   const calls = new Map<number, { resolve: (v: CryVerdict[]) => void; reject: (e: Error) => void }>();
   const busy: number[] = [];

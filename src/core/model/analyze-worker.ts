@@ -11,7 +11,7 @@ if (port) {
   const data = workerData as AnalyzeWorkerData;
   const model = createCryModel(data.resolved, {
     backend: data.backend,
-    yamnetBandLimitHz: data.yamnetBandLimitHz,
+    yamnet: data.yamnet,
   });
   const post = (reply: AnalyzeWorkerReply) => port.postMessage(reply);
   model.ensureLoaded().then(

@@ -7,7 +7,7 @@ import { createCnnCryModel } from './cnn-model';
 import type { CryModel, CryModelName } from './cry-model';
 import type { BackendName } from './tf';
 import { findYamnetFile, yamnetCandidates } from './yamnet/fetch';
-import { createYamnetCryModel } from './yamnet/yamnet-model';
+import { createYamnetCryModel, YamnetInputOptions } from './yamnet/yamnet-model';
 
 /** What the user asked for. */
 export type ModelChoice = CryModelName | 'auto';
@@ -44,12 +44,9 @@ export function resolveModel(
 /** Creates the resolved model (nothing loads until `ensureLoaded`). */
 export function createCryModel(
   resolved: ResolvedModel,
-  options: { backend?: BackendName; yamnetBandLimitHz?: number } = {},
+  options: { backend?: BackendName; yamnet?: YamnetInputOptions } = {},
 ): CryModel {
   return resolved.name === 'yamnet'
-    ? createYamnetCryModel(resolved.source, {
-        backend: options.backend,
-        bandLimitHz: options.yamnetBandLimitHz,
-      })
+    ? createYamnetCryModel(resolved.source, { backend: options.backend, ...options.yamnet })
     : createCnnCryModel(resolved.source, { backend: options.backend });
 }

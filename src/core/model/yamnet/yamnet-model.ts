@@ -43,9 +43,41 @@ export interface YamnetMetadata {
   readonly threshold: number;
   readonly detection?: Partial<DetectionSettings>;
   readonly probability?: string;
-  /** Channel-blind input: the front end drops the FFT bins above this frequency (frontend.ts `bandLimited`). */
-  readonly preprocessing?: { readonly bandLimitHz?: number };
+  readonly preprocessing?: YamnetInputOptions;
   readonly [key: string]: unknown;
+}
+
+/** How the audio is prepared for the network; `models/yamnet/metadata.json` `preprocessing` sets the defaults. */
+export interface YamnetInputOptions {
+  /**
+   * Channel-blind input: the front end drops the FFT bins above this frequency (frontend.ts `bandLimited`); 0 or
+   * undefined is the full band.
+   */
+  readonly bandLimitHz?: number;
+  /**
+   * Level ceiling: a patch whose RMS level is above this many dBFS is scaled down to it before the front end (a
+   * quieter patch is left as it is), so that how loud the microphone is set stops mattering above the ceiling.
+   * 0 or undefined: no scaling.
+   */
+  readonly levelCeilingDbfs?: number;
+}
+
+/**
+ * The gain (at most 1) that brings `samples[start .. start + length)` down to `ceilingDbfs` RMS, or 1 when its
+ * level is at or below the ceiling (or the ceiling is 0 dBFS or above, which no patch exceeds).
+ */
+export function patchLevelGain(
+  samples: Float32Array,
+  start: number,
+  length: number,
+  ceilingDbfs: number,
+): number {
+  if (!(ceilingDbfs < 0)) return 1;
+  let energy = 0;
+  for (let i = start; i < start + length; i++) energy += samples[i] * samples[i];
+  const rms = Math.sqrt(energy / length);
+  const ceiling = 10 ** (ceilingDbfs / 20);
+  return rms > ceiling ? ceiling / rms : 1;
 }
 
 /** Reads the metadata and the class names shipped in `models/yamnet/`. */
@@ -60,7 +92,7 @@ export function readYamnetMetadata(dir = defaultModelDir('yamnet')): {
   }
   const labels = fs
     .readFileSync(path.join(dir, 'yamnet_class_map.csv'), 'utf8')
-    .split('\n')
+    .split(/\r?\n/)
     .slice(1)
     .filter((line) => line.trim())
     .map((line) => parseCsvLine(line)[2]);
@@ -73,13 +105,14 @@ const BATCH = 8;
 /** Creates the YAMNet model for the TFLite file at `file` (nothing is read until `ensureLoaded`). */
 export function createYamnetCryModel(
   file: string,
-  options: { backend?: BackendName; bandLimitHz?: number } = {},
+  options: { backend?: BackendName } & YamnetInputOptions = {},
 ): CryModel {
   let loading:
     | Promise<{
         info: CryModelInfo;
         network: YamnetNetwork;
         labels: string[];
+        levelCeilingDbfs: number | undefined;
         frame: ReturnType<typeof createYamnetLogMelFrame>;
       }>
     | undefined;
@@ -92,6 +125,11 @@ export function createYamnetCryModel(
       options.bandLimitHz === undefined
         ? metadata.preprocessing?.bandLimitHz
         : options.bandLimitHz || undefined;
+    const levelCeiling =
+      options.levelCeilingDbfs === undefined
+        ? metadata.preprocessing?.levelCeilingDbfs
+        : options.levelCeilingDbfs;
+    const levelCeilingDbfs = levelCeiling !== undefined && levelCeiling < 0 ? levelCeiling : undefined;
     const runtime = await ensureTf(options.backend);
     const network = createYamnetNetwork(parsed.model, runtime.tf);
     if (network.classes !== labels.length) {
@@ -106,7 +144,10 @@ export function createYamnetCryModel(
         (parsed.release
           ? `YAMNet ${parsed.release.description}`
           : `YAMNet from ${path.basename(file)} (sha256 ${parsed.sha256.slice(0, 12)}…, not a pinned release)`) +
-        (bandLimitHz ? `, input band-limited to ${bandLimitHz} Hz` : ''),
+        (bandLimitHz ? `, input band-limited to ${bandLimitHz} Hz` : '') +
+        (levelCeilingDbfs !== undefined
+          ? `, patches scaled down to at most ${levelCeilingDbfs} dBFS RMS`
+          : ''),
       windowSamples: YAMNET_PATCH_SAMPLES,
       hopSamples: YAMNET_PATCH_HOP_SAMPLES,
       threshold: metadata.threshold,
@@ -115,7 +156,13 @@ export function createYamnetCryModel(
       // The classification file's layers run on our int8 kernels, not on the TensorFlow.js backend: say so.
       backendNotes: [...runtime.notes, `YAMNet layers on ${network.engine}`],
     };
-    return { info, network, labels, frame: createYamnetLogMelFrame(parsed.frontEnd, { bandLimitHz }) };
+    return {
+      info,
+      network,
+      labels,
+      levelCeilingDbfs,
+      frame: createYamnetLogMelFrame(parsed.frontEnd, { bandLimitHz }),
+    };
   };
   const loaded = () => {
     if (disposed) return Promise.reject(new Error('the YAMNet model was disposed'));
@@ -129,12 +176,13 @@ export function createYamnetCryModel(
     (YAMNET_PATCH_HOP_FRAMES * (BATCH - 1) + YAMNET_PATCH_FRAMES) * YAMNET_BANDS,
   );
   const patches = new Float32Array(BATCH * patchSize);
+  const scaledPatch = new Float32Array(YAMNET_PATCH_SAMPLES);
   return {
     async ensureLoaded() {
       return (await loaded()).info;
     },
     async analyze(input, onProgress) {
-      const { network, labels, frame } = await loaded();
+      const { network, labels, frame, levelCeilingDbfs } = await loaded();
       let samples = input;
       if (samples.length < YAMNET_PATCH_SAMPLES) {
         samples = new Float32Array(YAMNET_PATCH_SAMPLES);
@@ -144,12 +192,27 @@ export function createYamnetCryModel(
       const verdicts: CryVerdict[] = [];
       for (let first = 0; first < patchCount; first += BATCH) {
         const count = Math.min(BATCH, patchCount - first);
-        const frameCount = YAMNET_PATCH_HOP_FRAMES * (count - 1) + YAMNET_PATCH_FRAMES;
-        const firstFrame = first * YAMNET_PATCH_HOP_FRAMES;
-        frame.frames(samples, firstFrame * YAMNET_FRAME_HOP, frameCount, frames, 0);
-        for (let p = 0; p < count; p++) {
-          const offset = p * YAMNET_PATCH_HOP_FRAMES * YAMNET_BANDS;
-          patches.set(frames.subarray(offset, offset + patchSize), p * patchSize);
+        if (levelCeilingDbfs === undefined) {
+          // Overlapping patches share their frames: each frame is computed once.
+          const frameCount = YAMNET_PATCH_HOP_FRAMES * (count - 1) + YAMNET_PATCH_FRAMES;
+          const firstFrame = first * YAMNET_PATCH_HOP_FRAMES;
+          frame.frames(samples, firstFrame * YAMNET_FRAME_HOP, frameCount, frames, 0);
+          for (let p = 0; p < count; p++) {
+            const offset = p * YAMNET_PATCH_HOP_FRAMES * YAMNET_BANDS;
+            patches.set(frames.subarray(offset, offset + patchSize), p * patchSize);
+          }
+        } else {
+          // Each patch at its own gain, so its frames are its own.
+          for (let p = 0; p < count; p++) {
+            const start = (first + p) * YAMNET_PATCH_HOP_SAMPLES;
+            const gain = patchLevelGain(samples, start, YAMNET_PATCH_SAMPLES, levelCeilingDbfs);
+            if (gain === 1) {
+              frame.frames(samples, start, YAMNET_PATCH_FRAMES, patches, p * patchSize);
+              continue;
+            }
+            for (let i = 0; i < YAMNET_PATCH_SAMPLES; i++) scaledPatch[i] = samples[start + i] * gain;
+            frame.frames(scaledPatch, 0, YAMNET_PATCH_FRAMES, patches, p * patchSize);
+          }
         }
         const { scores } = await network.run(patches, count);
         for (let p = 0; p < count; p++) {
