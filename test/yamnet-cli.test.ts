@@ -25,6 +25,7 @@ describe('the cry-baby CLI with YAMNet', function () {
 
   it('analyze --model yamnet prints a row per 0.48 s patch with the interpreter’s scores', () => {
     const clip = '4-59579-A-20.wav';
+    // --yamnet-level-ceiling 0: the patches as recorded, as the interpreter was given them.
     const { status, stdout, stderr } = cli([
       'analyze',
       path.join(sharedDir(), 'fixtures', 'yamnet', 'audio', clip),
@@ -32,6 +33,8 @@ describe('the cry-baby CLI with YAMNet', function () {
       'yamnet',
       '--yamnet-file',
       yamnetCopy(),
+      '--yamnet-level-ceiling',
+      '0',
     ]);
     assert.strictEqual(status, 0, stderr);
     const lines = stdout.trim().split('\n');
