@@ -34,6 +34,18 @@ describe('the cry-baby CLI speaks in sentences', function () {
     const typo = cli(['analyze', wav, '--hopp', '2']);
     assert.strictEqual(typo.status, 1);
     assert.match(typo.stderr, /^cry-baby: unknown option --hopp; this command takes --hop .*\(see --help\)/);
+    for (const [option, value, message] of [
+      [
+        '--yamnet-level-ceiling',
+        '6',
+        /^cry-baby: --yamnet-level-ceiling must be a level in dBFS from -90 to 0/,
+      ],
+      ['--yamnet-band-limit', '9000', /^cry-baby: --yamnet-band-limit must be a frequency in Hz below 8000/],
+    ] as const) {
+      const wrong = cli(['analyze', wav, '--model', 'yamnet', option, value]);
+      assert.strictEqual(wrong.status, 1, `${option} ${value}`);
+      assert.match(wrong.stderr, message);
+    }
     const missing = cli(['analyze', 'nowhere.wav']);
     assert.strictEqual(missing.status, 1);
     assert.strictEqual(missing.stderr.trim(), 'cry-baby: no such file: nowhere.wav');
