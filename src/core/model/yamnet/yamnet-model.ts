@@ -1,8 +1,8 @@
 /**
  * YAMNet behind the `CryModel` interface: 0.975 s patches at a 0.48 s hop, our log-mel front end, the network of
- * the file on our int8 WebAssembly kernels (a fully quantised file) or TensorFlow.js (WASM, else CPU). p(cry) is the highest of AudioSet's three crying classes
- * (19 "Crying, sobbing", 20 "Baby cry, infant cry", 21 "Whimper"), the grouping Frigate uses; the laughter and
- * babbling scores travel with every verdict, with the top five classes.
+ * the file on our int8 WebAssembly kernels (a fully quantised file) or TensorFlow.js (WASM, else CPU). p(cry) is the
+ * noisy-or of AudioSet's three crying classes (19 "Crying, sobbing", 20 "Baby cry, infant cry", 21 "Whimper"), the
+ * grouping Frigate uses; the laughter and babbling scores travel with every verdict, with the top five classes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
