@@ -558,8 +558,8 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
   const teacher =
     teacherName === 'yamnet'
       ? // The teacher hears the recordings as they are: the full band (not the band-limited input the CNN gets),
-        // at their own level (whatever models/yamnet/metadata.json sets for live input), so a model trained
-        // with it comes out the same.
+        // at their own level (not scaled by a level ceiling, even if models/yamnet/metadata.json set one for live
+        // input), so a model trained with it comes out the same.
         createCryModel(resolvedFromArgs({ ...args, options: { ...args.options, model: 'yamnet' } }), {
           backend: backendOption(args.options.backend),
           yamnet: { bandLimitHz: 0, levelCeilingDbfs: 0 },
