@@ -7,7 +7,14 @@ import { fitDetection } from '../src/core/detect/fit';
 import type { DetectionSettings } from '../src/core/detect/policy';
 import type { CryModel, CryModelInfo } from '../src/core/model/cry-model';
 import { readManifest } from '../src/core/model/manifest';
-import { scoreStreams, scoreStreamsOverSeeds, streamFigures, ScoredStream } from '../src/core/model/streams';
+import {
+  crySessionOf,
+  crySessions,
+  scoreStreams,
+  scoreStreamsOverSeeds,
+  streamFigures,
+  ScoredStream,
+} from '../src/core/model/streams';
 import { streamRocSvg, streamTimelineSvg } from '../src/core/model/stream-pictures';
 import { tempDir } from './fixtures';
 
@@ -99,6 +106,7 @@ describe('stream evaluation with the real detector', () => {
     assert.ok(clean.onShare > 0.95, `on ${clean.onShare}`);
     // Once on, it stayed on to the cry's end.
     assert.strictEqual(clean.onShareAfterStart, 1);
+    assert.strictEqual(clean.stoppedDuringCry, 0);
     assert.strictEqual(figures.cries['clean/esc50'].cries, 1);
   });
 
@@ -123,6 +131,7 @@ describe('stream evaluation with the real detector', () => {
       clean.onShareAfterStart > 0.6 && clean.onShareAfterStart < 0.85,
       `after start ${clean.onShareAfterStart}`,
     );
+    assert.strictEqual(clean.stoppedDuringCry, 1, 'the light went off while the baby still cried');
   });
 
   it('draws the window ROC and a timeline with the episodes the real detector opened', () => {
@@ -268,6 +277,100 @@ describe('stream evaluation with the real detector', () => {
         'another seed draws other room noise before the cries',
       );
       assert.strictEqual(streamFigures(both.streams, settings, 1, 0.5).cries.clean.cries, 6);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("groups one baby's recordings seconds apart into a crying session, and plays each session as a bout", async () => {
+    const dir = tempDir('cry-baby-bouts-');
+    try {
+      const install = '02c3b725-26e4-4a2c-9336-04ddc58836d9';
+      const other = '643D64AD-B711-469A-AF69-55C0D5D3E30F';
+      const cryNames = [
+        // One install: two recordings 12 s apart (ms stamps), then one a day later (its own, so no session).
+        `${install}-1430726196216-1.7-m-04-hu.wav`,
+        `${install}-1430726208216-1.7-m-04-hu.wav`,
+        `${install}-1430812596216-1.7-m-04-hu.wav`,
+        // Another install, second stamps, listed out of order: three recordings 8-10 s apart.
+        `${other}-1430138514-1.0-f-26-bp.wav`,
+        `${other}-1430138495-1.0-f-26-bp.wav`,
+        `${other}-1430138506-1.0-f-26-bp.wav`,
+        // ESC-50 takes of one freesound recording, and a lone take.
+        '1-211527-B-20.wav',
+        '1-211527-A-20.wav',
+        '4-59579-A-20.wav',
+        'BabyCry.wav',
+      ];
+      const lines = ['path,label,category,source,license,sample_rate,duration_s'];
+      for (let k = 0; k < 6; k++) {
+        const noise = Float32Array.from(
+          { length: 48000 },
+          (_, i) => 0.2 * Math.sin(i * 1.7 + k) * Math.sin(i * 0.013),
+        );
+        fs.writeFileSync(path.join(dir, `n${k}.wav`), writeWav(noise, 16000));
+        lines.push(`n${k}.wav,noncry,${['music', 'speech', 'sfx'][k % 3]},deb:pkg${k % 2}=1:x,x,16000,3`);
+      }
+      const tone = Float32Array.from(
+        { length: 80000 },
+        (_, i) => 0.9 * Math.sign(Math.sin((2 * Math.PI * 440 * i) / 16000)),
+      );
+      for (const name of cryNames) {
+        fs.writeFileSync(path.join(dir, name), writeWav(tone, 16000));
+        lines.push(`${name},cry,cry,github:o/esc@1:${name},x,16000,5`);
+      }
+      fs.writeFileSync(path.join(dir, 'manifest.csv'), lines.join('\n') + '\n');
+      const rows = readManifest(path.join(dir, 'manifest.csv'));
+      const cries = rows.filter((row) => row.label === 'cry');
+      assert.deepStrictEqual(crySessionOf(cries[0]), {
+        recording: `donateacry:${install}`,
+        time: 1430726196.216,
+      });
+      assert.strictEqual(crySessionOf(cries[9]), undefined, 'a name that says nothing has no session');
+      assert.deepStrictEqual(
+        crySessions(cries).map((session) => session.map((row) => row.path)),
+        [
+          [`${install}-1430726196216-1.7-m-04-hu.wav`, `${install}-1430726208216-1.7-m-04-hu.wav`],
+          [
+            `${other}-1430138495-1.0-f-26-bp.wav`,
+            `${other}-1430138506-1.0-f-26-bp.wav`,
+            `${other}-1430138514-1.0-f-26-bp.wav`,
+          ],
+          ['1-211527-A-20.wav', '1-211527-B-20.wav'],
+        ],
+      );
+
+      const options = { seed: 7, sampledCries: 0, snrs: [20] };
+      const withBouts = await scoreStreams(loudnessModel(), rows, options);
+      const without = await scoreStreams(loudnessModel(), rows, { ...options, bouts: 0 });
+      assert.deepStrictEqual(
+        withBouts.streams.filter((s) => !s.name.startsWith('bout')).map((s) => s.probabilities),
+        without.streams.map((s) => s.probabilities),
+        'the bouts are drawn last: the other streams of the seed are unchanged',
+      );
+      const bouts = withBouts.streams.filter((s) => s.name === 'bout');
+      assert.deepStrictEqual(
+        bouts.map((s) => Math.round(s.cry!.end - s.cry!.start)),
+        [10, 15, 10],
+        'each bout is its recordings back to back',
+      );
+      assert.deepStrictEqual(
+        withBouts.streams
+          .filter((s) => s.name === 'bout music 20 dB')
+          .map((s) => Math.round(s.cry!.end - s.cry!.start)),
+        [10, 15, 10],
+      );
+      const one = await scoreStreams(loudnessModel(), rows, { ...options, bouts: 1 });
+      assert.strictEqual(one.streams.filter((s) => s.name === 'bout').length, 1);
+
+      const figures = streamFigures(withBouts.streams, settings, 1, 0.5);
+      assert.strictEqual(figures.cries.bout.cries, 3);
+      assert.strictEqual(figures.cries.bout.neverStarted, 0);
+      assert.strictEqual(figures.cries.bout.stoppedDuringCry, 0, 'a continuous bout keeps the episode on');
+      assert.strictEqual(figures.cries.bout.onShareAfterStart, 1);
+      assert.strictEqual(figures.cries['bout music 20 dB'].cries, 3);
+      assert.strictEqual(figures.falseStartsPerHour['bout lead-in'].starts, 0);
+      assert.strictEqual(figures.cries.clean.cries, 10, 'every recording is still a cry of its own');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

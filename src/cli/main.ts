@@ -39,9 +39,11 @@ const USAGE = `usage: cry-baby <command> [options]
                                         the start threshold for this room: at most N false starts per day
                                         (default 1) on its audio without crying, with the real cry-detect policy
   evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N]
-  evaluate <manifest.csv> --streams [--model M] [--fit] [--cries N] [--snr 0,5,10,20] [--seed S[,S...]] [--verdicts out.json]
-                                        [--from-verdicts F] [--pictures DIR] [--json]   false starts per hour, seconds to start,
-                                        share of crying time on, with the real cry-detect policy
+  evaluate <manifest.csv> --streams [--model M] [--fit] [--cries N] [--bouts N] [--snr 0,5,10,20] [--seed S[,S...]]
+                                        [--verdicts out.json] [--from-verdicts F] [--pictures DIR] [--json]
+                                        false starts per hour, seconds to start, share of crying time on, with the
+                                        real cry-detect policy; --bouts: how many crying sessions (one baby's
+                                        recordings seconds apart, back to back) to add as bouts (default all, 0 none)
   models fetch yamnet [--from URL|FILE] [--dir DIR]
                                         download the official YAMNet file once (sha256-checked) into DIR
                                         (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)
@@ -302,14 +304,22 @@ function formatStreamFigures(figures: StreamFigures, out: Output): void {
   }
   out('');
   out(
-    'cry streams                                cries   never  median s  p90 s  on share  after start  early',
+    'cry streams                                cries   never  median s  p90 s  on share  after start  stopped  early',
   );
   for (const [name, c] of Object.entries(figures.cries)) {
     const n = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
     out(
-      `${name.padEnd(40)} ${String(c.cries).padStart(6)} ${(100 * c.neverStarted).toFixed(1).padStart(6)}% ${n(c.medianOnsetToStart).padStart(9)} ${n(c.p90OnsetToStart).padStart(6)} ${(100 * c.onShare).toFixed(1).padStart(8)}% ${(100 * c.onShareAfterStart).toFixed(1).padStart(11)}% ${String(c.startsBeforeCry).padStart(6)}`,
+      `${name.padEnd(40)} ${String(c.cries).padStart(6)} ${(100 * c.neverStarted).toFixed(1).padStart(6)}% ${n(c.medianOnsetToStart).padStart(9)} ${n(c.p90OnsetToStart).padStart(6)} ${(100 * c.onShare).toFixed(1).padStart(8)}% ${(100 * c.onShareAfterStart).toFixed(1).padStart(11)}% ${String(c.stoppedDuringCry).padStart(8)} ${String(c.startsBeforeCry).padStart(6)}`,
     );
   }
+}
+
+/** `--bouts N`: a whole number of crying sessions, 0 for none. */
+function boutCount(args: ReturnType<typeof parseArgs>): number {
+  const bouts = numberOption(args, 'bouts', 0);
+  if (!Number.isInteger(bouts) || bouts < 0)
+    throw new Error(`--bouts must be a whole number of crying sessions (0 for none), got ${bouts}`);
+  return bouts;
 }
 
 /** `--seed 20261201` or `--seed 20261201,1,2` (the streams of each seed, one after another). */
@@ -348,6 +358,7 @@ async function streamsCommand(
       const result = await scoreStreamsOverSeeds(model, rows, {
         seeds,
         sampledCries: numberOption(args, 'cries', 120),
+        ...(args.options.bouts !== undefined ? { bouts: boutCount(args) } : {}),
         snrs: String(args.options.snr ?? '10')
           .split(',')
           .map(Number)

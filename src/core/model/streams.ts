@@ -8,6 +8,10 @@
  *     the window that starts it), the share of cries that never start, the share of crying time the episode is on.
  *   - Mixed: the same cries, at their own level, laid into music, speech or household noise scaled to a given SNR
  *     (RMS over the cry), after 10 s of that background.
+ *   - Bouts (`bout`, `bout music 10 dB`, …): the recordings of one crying session back to back (`crySessions`:
+ *     donateacry recordings the same app install made seconds apart, ESC-50 takes of one freesound recording),
+ *     after room noise and in the same mixtures: how a longer bout of one baby's crying starts and whether the
+ *     episode stays on across it. Drawn after everything else, so the other streams of a seed stay as they were.
  * Model verdicts are computed once per stream and kept, so policies can be compared on them (`fitDetection`).
  */
 import type { DetectionSettings } from '../detect/policy';
@@ -52,6 +56,8 @@ export interface StreamFigures {
       onShare: number;
       /** Of the crying time after the episode first started, the share it was on (stops mid-cry lower it). */
       onShareAfterStart: number;
+      /** Cries whose episode stopped before the cry ended (the light went off while the baby still cried). */
+      stoppedDuringCry: number;
       startsBeforeCry: number;
     }
   >;
@@ -64,7 +70,66 @@ export interface StreamOptions {
   readonly sampledCries: number;
   /** SNRs for the mixed cries (dB). */
   readonly snrs: readonly number[];
+  /** Crying sessions made into bout streams: all (undefined), a seeded sample of N, or none (0). */
+  readonly bouts?: number;
   readonly log?: (line: string) => void;
+}
+
+/** Recordings of one session at most this far apart (seconds, start to start) make one bout. */
+export const BOUT_MAX_GAP_SECONDS = 60;
+
+/**
+ * Where a cry recording's file name tells which crying session it belongs to: the donateacry app names a
+ * recording `<install id>-<unix time, s or ms>-<app version>-…` (one install, one family; an upload every 10-15 s
+ * is one bout of crying cut into 5-7 s pieces), ESC-50 names a clip `<fold>-<freesound id>-<take letter>-<class>`
+ * (takes of one freesound recording, in order).
+ */
+export function crySessionOf(row: ManifestRow): { recording: string; time: number } | undefined {
+  const name = row.path.split('/').pop() ?? '';
+  const app = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d{10,13})-/i.exec(name);
+  if (app) {
+    const stamp = Number(app[2]);
+    return {
+      recording: `donateacry:${app[1].toLowerCase()}`,
+      time: app[2].length > 11 ? stamp / 1000 : stamp,
+    };
+  }
+  const esc = /^(\d+-\d+)-([A-Z])-\d+\./.exec(name);
+  if (esc) return { recording: `esc50:${esc[1]}`, time: esc[2].charCodeAt(0) - 65 };
+  return undefined;
+}
+
+/**
+ * The crying sessions among `cries`: recordings of one install or freesound recording whose starts lie at most
+ * `BOUT_MAX_GAP_SECONDS` apart, in time order; only sessions of at least two recordings.
+ */
+export function crySessions(cries: readonly ManifestRow[]): ManifestRow[][] {
+  const keyed = cries
+    .map((row) => ({ row, session: crySessionOf(row) }))
+    .filter((r): r is { row: ManifestRow; session: { recording: string; time: number } } => !!r.session)
+    .sort((a, b) =>
+      a.session.recording === b.session.recording
+        ? a.session.time - b.session.time
+        : a.session.recording < b.session.recording
+          ? -1
+          : 1,
+    );
+  const sessions: ManifestRow[][] = [];
+  let current: typeof keyed = [];
+  for (const item of keyed) {
+    const last = current[current.length - 1];
+    if (
+      last &&
+      (last.session.recording !== item.session.recording ||
+        item.session.time - last.session.time > BOUT_MAX_GAP_SECONDS)
+    ) {
+      if (current.length >= 2) sessions.push(current.map((c) => c.row));
+      current = [];
+    }
+    current.push(item);
+  }
+  if (current.length >= 2) sessions.push(current.map((c) => c.row));
+  return sessions;
 }
 
 const categoryOf = (row: ManifestRow) => row.columns.category ?? 'unknown';
@@ -155,43 +220,58 @@ export async function scoreStreams(
     out.set(source.subarray(start, start + length));
     return out;
   };
-  for (let i = 0; i < chosen.length; i++) {
+  /** One cry (a recording or a bout) after room noise, and laid into each background at each SNR. */
+  const scoreCry = async (prefix: string, cryAudio: Float32Array, source: string) => {
     const gap = Math.round((10 + 50 * random()) * MODEL_SAMPLE_RATE);
     const tail = 5 * MODEL_SAMPLE_RATE;
-    const samples = concat([take(room, gap), cryAudio[i], take(room, tail)]);
+    const samples = concat([take(room, gap), cryAudio, take(room, tail)]);
     const start = gap / MODEL_SAMPLE_RATE;
     streams.push({
-      name: `clean`,
+      name: prefix || 'clean',
       kind: 'cry',
       seconds: samples.length / MODEL_SAMPLE_RATE,
       probabilities: await score(samples),
-      cry: { start, end: start + cryAudio[i].length / MODEL_SAMPLE_RATE, source: sourceOf(chosen[i]) },
+      cry: { start, end: start + cryAudio.length / MODEL_SAMPLE_RATE, source },
     });
     for (const background of ['music', 'speech', 'sfx']) {
       const bed = backgrounds.get(background);
       if (!bed) continue;
       for (const snr of options.snrs) {
         const lead = 10 * MODEL_SAMPLE_RATE;
-        const mixed = take(bed, lead + cryAudio[i].length + tail);
+        const mixed = take(bed, lead + cryAudio.length + tail);
         // The cry keeps its own level (as in the clean stream); the background is scaled to sit `snr` dB below
         // it, RMS over the cry's span, so that only the background differs between the two.
-        const level = rms(mixed.subarray(lead, lead + cryAudio[i].length));
-        const scale = level > 0 ? rms(cryAudio[i]) / (level * 10 ** (snr / 20)) : 0;
+        const level = rms(mixed.subarray(lead, lead + cryAudio.length));
+        const scale = level > 0 ? rms(cryAudio) / (level * 10 ** (snr / 20)) : 0;
         for (let k = 0; k < mixed.length; k++) mixed[k] *= scale;
-        for (let k = 0; k < cryAudio[i].length; k++) mixed[lead + k] += cryAudio[i][k];
+        for (let k = 0; k < cryAudio.length; k++) mixed[lead + k] += cryAudio[k];
         let peak = 0;
         for (const v of mixed) peak = Math.max(peak, Math.abs(v));
         if (peak > 1) for (let k = 0; k < mixed.length; k++) mixed[k] /= peak;
         streams.push({
-          name: `${background} ${snr} dB`,
+          name: `${prefix ? `${prefix} ` : ''}${background} ${snr} dB`,
           kind: 'cry',
           seconds: mixed.length / MODEL_SAMPLE_RATE,
           probabilities: await score(mixed),
-          cry: { start: 10, end: 10 + cryAudio[i].length / MODEL_SAMPLE_RATE, source: sourceOf(chosen[i]) },
+          cry: { start: 10, end: 10 + cryAudio.length / MODEL_SAMPLE_RATE, source },
         });
       }
     }
+  };
+  for (let i = 0; i < chosen.length; i++) {
+    await scoreCry('', cryAudio[i], sourceOf(chosen[i]));
     if ((i + 1) % 20 === 0) log(`  cries: ${i + 1}/${chosen.length}`);
+  }
+  // Bouts last, so that a seed's draws for the streams above do not depend on them.
+  const sessions = crySessions(cries);
+  const bouts =
+    options.bouts === undefined || options.bouts >= sessions.length
+      ? sessions
+      : shuffle(sessions).slice(0, Math.max(0, options.bouts));
+  for (let i = 0; i < bouts.length; i++) {
+    const audio = await loadClips(bouts[i], MODEL_SAMPLE_RATE);
+    await scoreCry('bout', concat(audio), sourceOf(bouts[i][0]));
+    if ((i + 1) % 20 === 0) log(`  bouts: ${i + 1}/${bouts.length}`);
   }
   return { info, streams };
 }
@@ -232,6 +312,7 @@ interface CryTally {
   onAfter: number;
   totalAfter: number;
   early: number;
+  stopped: number;
   n: number;
 }
 
@@ -243,6 +324,7 @@ const emptyTally = (): CryTally => ({
   onAfter: 0,
   totalAfter: 0,
   early: 0,
+  stopped: 0,
   n: 0,
 });
 
@@ -276,10 +358,12 @@ export function streamFigures(
   for (const stream of streams) {
     const detector = createDetector(settings);
     const starts: number[] = [];
+    const stops: number[] = [];
     const onAt: boolean[] = [];
     stream.probabilities.forEach((probability, i) => {
       const event = detector.push({ probability, time: i * hopSeconds * 1000 });
       if (event?.kind === 'start') starts.push(i * hopSeconds + windowSeconds);
+      if (event?.kind === 'stop') stops.push(i * hopSeconds + windowSeconds);
       onAt.push(detector.state.crying);
     });
     if (stream.kind === 'noncry') {
@@ -296,9 +380,9 @@ export function streamFigures(
       continue;
     }
     const cry = stream.cry!;
-    if (stream.name === 'clean') {
+    if (stream.name === 'clean' || stream.name === 'bout') {
       count(
-        'lead-in',
+        stream.name === 'clean' ? 'lead-in' : 'bout lead-in',
         cry.start / 3600,
         starts.filter((t) => t <= cry.start).length,
         hoursOnBetween(onAt, -Infinity, cry.start),
@@ -312,6 +396,7 @@ export function streamFigures(
       const started = first !== undefined && first <= cry.end + windowSeconds;
       if (started) group.delays.push(first - cry.start);
       else group.never++;
+      if (started && stops.some((t) => t > first && t <= cry.end)) group.stopped++;
       onAt.forEach((on, i) => {
         const end = i * hopSeconds + windowSeconds;
         if (end > cry.start + windowSeconds && end <= cry.end) {
@@ -335,6 +420,7 @@ export function streamFigures(
       p90OnsetToStart: percentile(g.delays, 0.9),
       onShare: g.total ? g.on / g.total : NaN,
       onShareAfterStart: g.totalAfter ? g.onAfter / g.totalAfter : NaN,
+      stoppedDuringCry: g.stopped,
       startsBeforeCry: g.early,
     };
   }
