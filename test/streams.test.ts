@@ -8,6 +8,7 @@ import type { DetectionSettings } from '../src/core/detect/policy';
 import type { CryModel, CryModelInfo } from '../src/core/model/cry-model';
 import { readManifest } from '../src/core/model/manifest';
 import {
+  crySessionGaps,
   crySessionOf,
   crySessions,
   scoreStreams,
@@ -343,6 +344,12 @@ describe('stream evaluation with the real detector', () => {
       const options = { seed: 7, sampledCries: 0, snrs: [20] };
       const withBouts = await scoreStreams(loudnessModel(), rows, options);
       const without = await scoreStreams(loudnessModel(), rows, { ...options, bouts: 0 });
+      const withoutGaps = await scoreStreams(loudnessModel(), rows, { ...options, boutGaps: false });
+      assert.deepStrictEqual(
+        withBouts.streams.filter((s) => !s.name.startsWith('bout+gaps')).map((s) => s.probabilities),
+        withoutGaps.streams.map((s) => s.probabilities),
+        'the bouts with their gaps are drawn after the bouts: the bouts of the seed are unchanged',
+      );
       assert.deepStrictEqual(
         withBouts.streams.filter((s) => !s.name.startsWith('bout')).map((s) => s.probabilities),
         without.streams.map((s) => s.probabilities),
@@ -360,6 +367,29 @@ describe('stream evaluation with the real detector', () => {
           .map((s) => Math.round(s.cry!.end - s.cry!.start)),
         [10, 15, 10],
       );
+      // With their gaps: start to start less the earlier recording's 5 s (12 - 5 = 7; 11 - 5 = 6, 8 - 5 = 3); the
+      // ESC-50 takes carry no times, so none.
+      assert.deepStrictEqual(
+        crySessions(cries).map((session) =>
+          crySessionGaps(
+            session,
+            session.map(() => 5),
+          ),
+        ),
+        [[7], [6, 3], [0]],
+      );
+      const gapped = withBouts.streams.filter((s) => s.name === 'bout+gaps');
+      assert.deepStrictEqual(
+        gapped.map((s) => Math.round(s.cry!.end - s.cry!.start)),
+        [17, 24, 10],
+        'the crying time of a bout with its gaps is the whole session',
+      );
+      assert.deepStrictEqual(
+        withBouts.streams
+          .filter((s) => s.name === 'bout+gaps sfx 20 dB')
+          .map((s) => Math.round(s.cry!.end - s.cry!.start)),
+        [17, 24, 10],
+      );
       const one = await scoreStreams(loudnessModel(), rows, { ...options, bouts: 1 });
       assert.strictEqual(one.streams.filter((s) => s.name === 'bout').length, 1);
 
@@ -370,6 +400,15 @@ describe('stream evaluation with the real detector', () => {
       assert.strictEqual(figures.cries.bout.onShareAfterStart, 1);
       assert.strictEqual(figures.cries['bout music 20 dB'].cries, 3);
       assert.strictEqual(figures.falseStartsPerHour['bout lead-in'].starts, 0);
+      assert.strictEqual(figures.cries['bout+gaps'].cries, 3);
+      assert.strictEqual(figures.cries['bout+gaps'].neverStarted, 0);
+      assert.strictEqual(
+        figures.cries['bout+gaps'].stoppedDuringCry,
+        2,
+        'a quiet gap of 3 s or more stops the episode (4 windows below 0.25); the ESC-50 bout has none',
+      );
+      assert.ok(figures.cries['bout+gaps'].onShareAfterStart < 1);
+      assert.strictEqual(figures.falseStartsPerHour['bout+gaps lead-in'].starts, 0);
       assert.strictEqual(figures.cries.clean.cries, 10, 'every recording is still a cry of its own');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -43,7 +43,9 @@ const USAGE = `usage: cry-baby <command> [options]
                                         [--verdicts out.json] [--from-verdicts F] [--pictures DIR] [--json]
                                         false starts per hour, seconds to start, share of crying time on, with the
                                         real cry-detect policy; --bouts: how many crying sessions (one baby's
-                                        recordings seconds apart, back to back) to add as bouts (default all, 0 none)
+                                        recordings seconds apart) to add as bouts (default all, 0 none), played back
+                                        to back (bout) and with the unrecorded time between them as room noise
+                                        (bout+gaps)
   models fetch yamnet [--from URL|FILE] [--dir DIR]
                                         download the official YAMNet file once (sha256-checked) into DIR
                                         (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)

@@ -12,6 +12,11 @@
  *     donateacry recordings the same app install made seconds apart, ESC-50 takes of one freesound recording),
  *     after room noise and in the same mixtures: how a longer bout of one baby's crying starts and whether the
  *     episode stays on across it. Drawn after everything else, so the other streams of a seed stay as they were.
+ *   - Bouts with their gaps (`bout+gaps`, `bout+gaps music 10 dB`, …): the same sessions with the time the app
+ *     did not record between two pieces (start to start, less the earlier piece) filled with room noise, or left
+ *     to the background in a mixture; the crying time is the whole session, gaps included. Where the bouts assume
+ *     the baby cried on in the gaps, these assume it was quiet: the two bracket a real session. Drawn after the
+ *     bouts.
  * Model verdicts are computed once per stream and kept, so policies can be compared on them (`fitDetection`).
  */
 import type { DetectionSettings } from '../detect/policy';
@@ -72,6 +77,8 @@ export interface StreamOptions {
   readonly snrs: readonly number[];
   /** Crying sessions made into bout streams: all (undefined), a seeded sample of N, or none (0). */
   readonly bouts?: number;
+  /** Also play the bouts with their unrecorded gaps (`bout+gaps`); on unless false. */
+  readonly boutGaps?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -97,6 +104,26 @@ export function crySessionOf(row: ManifestRow): { recording: string; time: numbe
   const esc = /^(\d+-\d+)-([A-Z])-\d+\./.exec(name);
   if (esc) return { recording: `esc50:${esc[1]}`, time: esc[2].charCodeAt(0) - 65 };
   return undefined;
+}
+
+/**
+ * The seconds a session's recorder was not recording between consecutive pieces: start to start, less the earlier
+ * piece's length (`pieceSeconds`), never below 0. ESC-50 takes carry no times (their letter is their order), so
+ * their gaps are 0.
+ */
+export function crySessionGaps(session: readonly ManifestRow[], pieceSeconds: readonly number[]): number[] {
+  const gaps: number[] = [];
+  for (let i = 1; i < session.length; i++) {
+    const before = crySessionOf(session[i - 1]);
+    const after = crySessionOf(session[i]);
+    const timed =
+      before !== undefined &&
+      after !== undefined &&
+      before.recording.startsWith('donateacry:') &&
+      after.recording === before.recording;
+    gaps.push(timed ? Math.max(0, after.time - before.time - pieceSeconds[i - 1]) : 0);
+  }
+  return gaps;
 }
 
 /**
@@ -220,12 +247,42 @@ export async function scoreStreams(
     out.set(source.subarray(start, start + length));
     return out;
   };
-  /** One cry (a recording or a bout) after room noise, and laid into each background at each SNR. */
-  const scoreCry = async (prefix: string, cryAudio: Float32Array, source: string) => {
+  /**
+   * One cry (a recording or a bout) after room noise, and laid into each background at each SNR. `pieces` are
+   * its recordings, `gapSamples[i]` the unrecorded time between piece i and i+1 (room noise in the clean stream,
+   * the background alone in a mixture); the crying time runs from the first piece's start to the last one's end.
+   */
+  const scoreCry = async (
+    prefix: string,
+    pieces: readonly Float32Array[],
+    gapSamples: readonly number[],
+    source: string,
+  ) => {
     const gap = Math.round((10 + 50 * random()) * MODEL_SAMPLE_RATE);
     const tail = 5 * MODEL_SAMPLE_RATE;
-    const samples = concat([take(room, gap), cryAudio, take(room, tail)]);
+    const before = take(room, gap);
+    const body: Float32Array[] = [];
+    pieces.forEach((piece, i) => {
+      if (i > 0 && gapSamples[i - 1] > 0) body.push(take(room, gapSamples[i - 1]));
+      body.push(piece);
+    });
+    const samples = concat([before, ...body, take(room, tail)]);
     const start = gap / MODEL_SAMPLE_RATE;
+    // The cry layer for the mixtures: the pieces with silence in the gaps, and where the pieces lie in it.
+    const spans: [number, number][] = [];
+    const layers: Float32Array[] = [];
+    let at = 0;
+    pieces.forEach((piece, i) => {
+      if (i > 0 && gapSamples[i - 1] > 0) {
+        layers.push(new Float32Array(gapSamples[i - 1]));
+        at += gapSamples[i - 1];
+      }
+      layers.push(piece);
+      spans.push([at, at + piece.length]);
+      at += piece.length;
+    });
+    const cryAudio = concat(layers);
+    const cryLevel = rms(concat(pieces));
     streams.push({
       name: prefix || 'clean',
       kind: 'cry',
@@ -240,9 +297,9 @@ export async function scoreStreams(
         const lead = 10 * MODEL_SAMPLE_RATE;
         const mixed = take(bed, lead + cryAudio.length + tail);
         // The cry keeps its own level (as in the clean stream); the background is scaled to sit `snr` dB below
-        // it, RMS over the cry's span, so that only the background differs between the two.
-        const level = rms(mixed.subarray(lead, lead + cryAudio.length));
-        const scale = level > 0 ? rms(cryAudio) / (level * 10 ** (snr / 20)) : 0;
+        // it, RMS over the cry's pieces, so that only the background differs between the two.
+        const level = rms(concat(spans.map(([from, to]) => mixed.subarray(lead + from, lead + to))));
+        const scale = level > 0 ? cryLevel / (level * 10 ** (snr / 20)) : 0;
         for (let k = 0; k < mixed.length; k++) mixed[k] *= scale;
         for (let k = 0; k < cryAudio.length; k++) mixed[lead + k] += cryAudio[k];
         let peak = 0;
@@ -259,7 +316,7 @@ export async function scoreStreams(
     }
   };
   for (let i = 0; i < chosen.length; i++) {
-    await scoreCry('', cryAudio[i], sourceOf(chosen[i]));
+    await scoreCry('', [cryAudio[i]], [], sourceOf(chosen[i]));
     if ((i + 1) % 20 === 0) log(`  cries: ${i + 1}/${chosen.length}`);
   }
   // Bouts last, so that a seed's draws for the streams above do not depend on them.
@@ -270,8 +327,20 @@ export async function scoreStreams(
       : shuffle(sessions).slice(0, Math.max(0, options.bouts));
   for (let i = 0; i < bouts.length; i++) {
     const audio = await loadClips(bouts[i], MODEL_SAMPLE_RATE);
-    await scoreCry('bout', concat(audio), sourceOf(bouts[i][0]));
+    await scoreCry('bout', [concat(audio)], [], sourceOf(bouts[i][0]));
     if ((i + 1) % 20 === 0) log(`  bouts: ${i + 1}/${bouts.length}`);
+  }
+  // The same bouts with the time between their pieces, after them all, so the bouts above stay as they were.
+  if (options.boutGaps !== false) {
+    for (let i = 0; i < bouts.length; i++) {
+      const audio = await loadClips(bouts[i], MODEL_SAMPLE_RATE);
+      const gaps = crySessionGaps(
+        bouts[i],
+        audio.map((piece) => piece.length / MODEL_SAMPLE_RATE),
+      ).map((seconds) => Math.round(seconds * MODEL_SAMPLE_RATE));
+      await scoreCry('bout+gaps', audio, gaps, sourceOf(bouts[i][0]));
+      if ((i + 1) % 20 === 0) log(`  bouts with their gaps: ${i + 1}/${bouts.length}`);
+    }
   }
   return { info, streams };
 }
@@ -380,9 +449,9 @@ export function streamFigures(
       continue;
     }
     const cry = stream.cry!;
-    if (stream.name === 'clean' || stream.name === 'bout') {
+    if (stream.name === 'clean' || stream.name === 'bout' || stream.name === 'bout+gaps') {
       count(
-        stream.name === 'clean' ? 'lead-in' : 'bout lead-in',
+        stream.name === 'clean' ? 'lead-in' : `${stream.name} lead-in`,
         cry.start / 3600,
         starts.filter((t) => t <= cry.start).length,
         hoursOnBetween(onAt, -Infinity, cry.start),
