@@ -108,6 +108,7 @@ describe('stream evaluation with the real detector', () => {
     // Once on, it stayed on to the cry's end.
     assert.strictEqual(clean.onShareAfterStart, 1);
     assert.strictEqual(clean.stoppedDuringCry, 0);
+    assert.strictEqual(clean.restartsDuringCry, 0);
     assert.strictEqual(figures.cries['clean/esc50'].cries, 1);
   });
 
@@ -133,6 +134,11 @@ describe('stream evaluation with the real detector', () => {
       `after start ${clean.onShareAfterStart}`,
     );
     assert.strictEqual(clean.stoppedDuringCry, 1, 'the light went off while the baby still cried');
+    assert.strictEqual(
+      clean.restartsDuringCry,
+      1,
+      'and came on again when the crying resumed: one more notification',
+    );
   });
 
   it('draws the window ROC and a timeline with the episodes the real detector opened', () => {
@@ -408,6 +414,12 @@ describe('stream evaluation with the real detector', () => {
         'a quiet gap of 3 s or more stops the episode (4 windows below 0.25); the ESC-50 bout has none',
       );
       assert.ok(figures.cries['bout+gaps'].onShareAfterStart < 1);
+      assert.strictEqual(
+        figures.cries['bout+gaps'].restartsDuringCry,
+        3,
+        'each of the three gaps (7, 6 and 3 s) stops the episode and the next recording starts it again',
+      );
+      assert.strictEqual(figures.cries.bout.restartsDuringCry, 0);
       assert.strictEqual(figures.falseStartsPerHour['bout+gaps lead-in'].starts, 0);
       assert.strictEqual(figures.cries.clean.cries, 10, 'every recording is still a cry of its own');
     } finally {

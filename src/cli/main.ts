@@ -306,12 +306,12 @@ function formatStreamFigures(figures: StreamFigures, out: Output): void {
   }
   out('');
   out(
-    'cry streams                                cries   never  median s  p90 s  on share  after start  stopped  early',
+    'cry streams                                cries   never  median s  p90 s  on share  after start  stopped  restarts  early',
   );
   for (const [name, c] of Object.entries(figures.cries)) {
     const n = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
     out(
-      `${name.padEnd(40)} ${String(c.cries).padStart(6)} ${(100 * c.neverStarted).toFixed(1).padStart(6)}% ${n(c.medianOnsetToStart).padStart(9)} ${n(c.p90OnsetToStart).padStart(6)} ${(100 * c.onShare).toFixed(1).padStart(8)}% ${(100 * c.onShareAfterStart).toFixed(1).padStart(11)}% ${String(c.stoppedDuringCry).padStart(8)} ${String(c.startsBeforeCry).padStart(6)}`,
+      `${name.padEnd(40)} ${String(c.cries).padStart(6)} ${(100 * c.neverStarted).toFixed(1).padStart(6)}% ${n(c.medianOnsetToStart).padStart(9)} ${n(c.p90OnsetToStart).padStart(6)} ${(100 * c.onShare).toFixed(1).padStart(8)}% ${(100 * c.onShareAfterStart).toFixed(1).padStart(11)}% ${String(c.stoppedDuringCry).padStart(8)} ${String(c.restartsDuringCry).padStart(9)} ${String(c.startsBeforeCry).padStart(6)}`,
     );
   }
 }

@@ -63,6 +63,8 @@ export interface StreamFigures {
       onShareAfterStart: number;
       /** Cries whose episode stopped before the cry ended (the light went off while the baby still cried). */
       stoppedDuringCry: number;
+      /** Starts after the first one while the cry lasted: each is one more notification for the same crying. */
+      restartsDuringCry: number;
       startsBeforeCry: number;
     }
   >;
@@ -87,8 +89,8 @@ export const BOUT_MAX_GAP_SECONDS = 60;
 
 /**
  * Where a cry recording's file name tells which crying session it belongs to: the donateacry app names a
- * recording `<install id>-<unix time, s or ms>-<app version>-…` (one install, one family; an upload every 10-15 s
- * is one bout of crying cut into 5-7 s pieces), ESC-50 names a clip `<fold>-<freesound id>-<take letter>-<class>`
+ * recording `<install id>-<unix time, s or ms>-<app version>-…` (one install, one family; recordings 8-56 s apart,
+ * start to start, median 15.5 s, are one bout of crying cut into 5-7 s pieces), ESC-50 names a clip `<fold>-<freesound id>-<take letter>-<class>`
  * (takes of one freesound recording, in order).
  */
 export function crySessionOf(row: ManifestRow): { recording: string; time: number } | undefined {
@@ -382,6 +384,7 @@ interface CryTally {
   totalAfter: number;
   early: number;
   stopped: number;
+  restarts: number;
   n: number;
 }
 
@@ -394,6 +397,7 @@ const emptyTally = (): CryTally => ({
   totalAfter: 0,
   early: 0,
   stopped: 0,
+  restarts: 0,
   n: 0,
 });
 
@@ -466,6 +470,7 @@ export function streamFigures(
       if (started) group.delays.push(first - cry.start);
       else group.never++;
       if (started && stops.some((t) => t > first && t <= cry.end)) group.stopped++;
+      if (started) group.restarts += starts.filter((t) => t > first && t <= cry.end + windowSeconds).length;
       onAt.forEach((on, i) => {
         const end = i * hopSeconds + windowSeconds;
         if (end > cry.start + windowSeconds && end <= cry.end) {
@@ -490,6 +495,7 @@ export function streamFigures(
       onShare: g.total ? g.on / g.total : NaN,
       onShareAfterStart: g.totalAfter ? g.onAfter / g.totalAfter : NaN,
       stoppedDuringCry: g.stopped,
+      restartsDuringCry: g.restarts,
       startsBeforeCry: g.early,
     };
   }
