@@ -230,6 +230,57 @@ describe('stream evaluation with the real detector', () => {
     );
   });
 
+  it('picks the hold that keeps one episode across the quiet gap of a crying session', () => {
+    const hop = 0.5;
+    const loudBetween = (spans: [number, number][]) => (i: number) =>
+      spans.some(([from, to]) => i * hop >= from && i * hop + 1 <= to + 0.5);
+    const music: ScoredStream = {
+      name: 'music',
+      kind: 'noncry',
+      seconds: 600,
+      probabilities: Array.from({ length: 1199 }, () => 0.05),
+    };
+    // A single 6 s recording: every hold keeps it on to its end, so it cannot choose between them.
+    const single = loudBetween([[20, 26]]);
+    const clean: ScoredStream = {
+      name: 'clean',
+      kind: 'cry',
+      seconds: 40,
+      probabilities: Array.from({ length: 79 }, (_, i) => (single(i) ? 0.9 : 0.05)),
+      cry: { start: 20, end: 26, source: 'x' },
+    };
+    // A session: 6 s of crying, 8 s the recorder missed (quiet here), 6 s more.
+    const session = loudBetween([
+      [20, 26],
+      [34, 40],
+    ]);
+    const gapped: ScoredStream = {
+      name: 'bout+gaps',
+      kind: 'cry',
+      seconds: 60,
+      probabilities: Array.from({ length: 119 }, (_, i) => (session(i) ? 0.9 : 0.05)),
+      cry: { start: 20, end: 40, source: 'x' },
+    };
+    const grid = {
+      thresholds: [0.5],
+      starts: [[1, 1]] as [number, number][],
+      offRatios: [0.5],
+      offSeconds: [4, 12],
+      minDurationSeconds: [2],
+      cooldownSeconds: [0],
+    };
+    const withoutSession = fitDetection([music, clean], grid, 1, hop, ['music'], 0.1);
+    assert.strictEqual(withoutSession.settings.offSeconds, 4, 'a tie, so the first in the grid');
+    const fitted = fitDetection([music, clean, gapped], grid, 1, hop, ['music'], 0.1);
+    assert.strictEqual(fitted.settings.offSeconds, 12);
+    assert.strictEqual(fitted.figures.cries['bout+gaps'].restartsDuringCry, 0);
+    assert.strictEqual(
+      streamFigures([gapped], withoutSession.settings, 1, hop).cries['bout+gaps'].restartsDuringCry,
+      1,
+      'the 4 s hold ends the episode in the gap: a second notification',
+    );
+  });
+
   it('builds reproducible streams from a manifest: noise never starts, every tone cry does', async () => {
     const dir = tempDir('cry-baby-streams-');
     try {

@@ -1,7 +1,9 @@
 /**
  * Fitting the alert policy on scored streams: every combination of a small grid of `DetectionSettings` runs the
  * real detector over the streams; the chosen one keeps false starts within the limit on the clean non-cry
- * categories, then starts on the most cries, then keeps the episode on longest while crying, then starts soonest.
+ * categories, then starts on the most cries, then keeps the episode on longest while crying, then restarts least
+ * within a crying session with quiet gaps (`bout+gaps` streams, where present: each restart is one more
+ * notification for the same crying), then starts soonest.
  */
 import type { DetectionSettings } from './policy';
 import { streamFigures, ScoredStream, StreamFigures } from '../model/streams';
@@ -69,12 +71,15 @@ export function fitDetection(
               const within = worst <= maxFalseStartsPerHour && worstOn <= MAX_ON_SHARE;
               const clean = figures.cries.clean;
               if (!clean) continue;
-              // Lexicographic: within the limit, fewest never-started, most time on, fastest start, fewest starts.
+              // Lexicographic: within the limit, fewest never-started, most time on, fewest restarts in a session,
+              // fastest start, fewest starts. Single 5-7 s recordings cannot tell the hold times apart; sessions
+              // with their quiet gaps can.
               const key = [
                 within ? 0 : 1,
                 within ? 0 : worst + 100 * worstOn,
                 clean.neverStarted,
                 -clean.onShare,
+                figures.cries['bout+gaps']?.restartsDuringCry ?? 0,
                 clean.medianOnsetToStart,
                 worst,
               ];
@@ -85,7 +90,7 @@ export function fitDetection(
     settings: best.settings,
     figures: best.figures,
     tried,
-    rule: `of ${tried} policies, keep false starts <= ${maxFalseStartsPerHour}/h and the episode on for <= ${100 * MAX_ON_SHARE} % of the time on ${limitedCategories.join(', ')}; then fewest cries never started, most crying time on, fastest median start`,
+    rule: `of ${tried} policies, keep false starts <= ${maxFalseStartsPerHour}/h and the episode on for <= ${100 * MAX_ON_SHARE} % of the time on ${limitedCategories.join(', ')}; then fewest cries never started, most crying time on, fewest restarts in crying sessions with quiet gaps, fastest median start`,
   };
 }
 
