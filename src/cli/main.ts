@@ -280,6 +280,11 @@ function formatFigures(name: string, f: EvaluationFigures): string {
   return `${name.padEnd(12)} ${String(f.clips).padStart(5)} ${String(f.cryClips).padStart(5)}  ${n(f.rocAuc, 4).padStart(7)} ${n(f.averagePrecision, 4).padStart(7)} ${n(f.precision).padStart(9)} ${n(f.recall).padStart(7)} ${n(f.falsePositiveRate).padStart(7)}`;
 }
 
+/**
+ * The policies `evaluate --streams --fit` tries. No cooldown: a cooldown would hide a baby who starts crying again
+ * soon after an episode ended (the fit, preferring fewer restarts within a session, would otherwise take one). The
+ * longest hold, 20 s, is the longest the light may stay on after the crying stopped.
+ */
 const DEFAULT_FIT_GRID: FitGrid = {
   thresholds: [0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95],
   starts: [
@@ -294,7 +299,7 @@ const DEFAULT_FIT_GRID: FitGrid = {
   offRatios: [0.25, 0.5, 0.75],
   offSeconds: [5, 10, 15, 20],
   minDurationSeconds: [5],
-  cooldownSeconds: [0, 10],
+  cooldownSeconds: [0],
 };
 
 function formatStreamFigures(figures: StreamFigures, out: Output): void {
