@@ -30,6 +30,18 @@ const settings: DetectionSettings = {
   cooldownSeconds: 0,
 };
 
+/** Six 3 s noise clips, two each of music, speech and sfx from two packages, with their manifest lines. */
+function writeNoncryClips(dir: string, lines: string[]): void {
+  for (let k = 0; k < 6; k++) {
+    const noise = Float32Array.from(
+      { length: 48000 },
+      (_, i) => 0.2 * Math.sin(i * 1.7 + k) * Math.sin(i * 0.013),
+    );
+    fs.writeFileSync(path.join(dir, `n${k}.wav`), writeWav(noise, 16000));
+    lines.push(`n${k}.wav,noncry,${['music', 'speech', 'sfx'][k % 3]},deb:pkg${k % 2}=1:x,x,16000,3`);
+  }
+}
+
 /** A model whose p(cry) is the share of a 1 s window's samples above 0.5 in magnitude (tones do, noise does not). */
 function loudnessModel(): CryModel {
   const info: CryModelInfo = {
@@ -285,14 +297,7 @@ describe('stream evaluation with the real detector', () => {
     const dir = tempDir('cry-baby-streams-');
     try {
       const lines = ['path,label,category,source,license,sample_rate,duration_s'];
-      for (let k = 0; k < 6; k++) {
-        const noise = Float32Array.from(
-          { length: 48000 },
-          (_, i) => 0.2 * Math.sin(i * 1.7 + k) * Math.sin(i * 0.013),
-        );
-        fs.writeFileSync(path.join(dir, `n${k}.wav`), writeWav(noise, 16000));
-        lines.push(`n${k}.wav,noncry,${['music', 'speech', 'sfx'][k % 3]},deb:pkg${k % 2}=1:x,x,16000,3`);
-      }
+      writeNoncryClips(dir, lines);
       for (let k = 0; k < 3; k++) {
         const tone = Float32Array.from(
           { length: 80000 },
@@ -361,14 +366,7 @@ describe('stream evaluation with the real detector', () => {
         'BabyCry.wav',
       ];
       const lines = ['path,label,category,source,license,sample_rate,duration_s'];
-      for (let k = 0; k < 6; k++) {
-        const noise = Float32Array.from(
-          { length: 48000 },
-          (_, i) => 0.2 * Math.sin(i * 1.7 + k) * Math.sin(i * 0.013),
-        );
-        fs.writeFileSync(path.join(dir, `n${k}.wav`), writeWav(noise, 16000));
-        lines.push(`n${k}.wav,noncry,${['music', 'speech', 'sfx'][k % 3]},deb:pkg${k % 2}=1:x,x,16000,3`);
-      }
+      writeNoncryClips(dir, lines);
       const tone = Float32Array.from(
         { length: 80000 },
         (_, i) => 0.9 * Math.sign(Math.sin((2 * Math.PI * 440 * i) / 16000)),
@@ -412,18 +410,11 @@ describe('stream evaluation with the real detector', () => {
         without.streams.map((s) => s.probabilities),
         'the bouts are drawn last: the other streams of the seed are unchanged',
       );
-      const bouts = withBouts.streams.filter((s) => s.name === 'bout');
-      assert.deepStrictEqual(
-        bouts.map((s) => Math.round(s.cry!.end - s.cry!.start)),
-        [10, 15, 10],
-        'each bout is its recordings back to back',
-      );
-      assert.deepStrictEqual(
-        withBouts.streams
-          .filter((s) => s.name === 'bout music 20 dB')
-          .map((s) => Math.round(s.cry!.end - s.cry!.start)),
-        [10, 15, 10],
-      );
+      /** Seconds of crying in each stream of that name. */
+      const cryingSeconds = (name: string) =>
+        withBouts.streams.filter((s) => s.name === name).map((s) => Math.round(s.cry!.end - s.cry!.start));
+      assert.deepStrictEqual(cryingSeconds('bout'), [10, 15, 10], 'each bout is its recordings back to back');
+      assert.deepStrictEqual(cryingSeconds('bout music 20 dB'), [10, 15, 10]);
       // With their gaps: start to start less the earlier recording's 5 s (12 - 5 = 7; 11 - 5 = 6, 8 - 5 = 3); the
       // ESC-50 takes carry no times, so none.
       assert.deepStrictEqual(
@@ -435,18 +426,12 @@ describe('stream evaluation with the real detector', () => {
         ),
         [[7], [6, 3], [0]],
       );
-      const gapped = withBouts.streams.filter((s) => s.name === 'bout+gaps');
       assert.deepStrictEqual(
-        gapped.map((s) => Math.round(s.cry!.end - s.cry!.start)),
+        cryingSeconds('bout+gaps'),
         [17, 24, 10],
         'the crying time of a bout with its gaps is the whole session',
       );
-      assert.deepStrictEqual(
-        withBouts.streams
-          .filter((s) => s.name === 'bout+gaps sfx 20 dB')
-          .map((s) => Math.round(s.cry!.end - s.cry!.start)),
-        [17, 24, 10],
-      );
+      assert.deepStrictEqual(cryingSeconds('bout+gaps sfx 20 dB'), [17, 24, 10]);
       const one = await scoreStreams(loudnessModel(), rows, { ...options, bouts: 1 });
       assert.strictEqual(one.streams.filter((s) => s.name === 'bout').length, 1);
 
