@@ -58,7 +58,7 @@ describe('the example dashboard in headless Chromium', function () {
     const clip = readWav(
       fs.readFileSync(path.join(sharedDir(), 'fixtures', 'yamnet', 'audio', '4-59579-A-20.wav')),
     ).samples;
-    const audio = new Float32Array(clip.length * 2 + 16 * 16000);
+    const audio = new Float32Array(clip.length * 2 + 30 * 16000);
     audio.set(clip, 0);
     audio.set(clip, clip.length);
     fs.writeFileSync(path.join(dir, 'night.wav'), writeWav(audio, 16000));

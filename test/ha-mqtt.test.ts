@@ -368,12 +368,13 @@ describe('cry ha mqtt in a real Home Assistant (MQTT discovery)', function () {
     await eventually('light off', async () =>
       (await haState(ha, 'light.nursery'))?.state === 'off' ? true : undefined,
     );
-    // An ESC-50 crying-baby clip (unseen by YAMNet) twice, then 16 s of room quiet so that the episode ends.
+    // An ESC-50 crying-baby clip (unseen by YAMNet) twice, then 30 s of room quiet so that the episode ends (the
+    // YAMNet policy stops after about 20 s below 0.1).
     const clip = readWav(
       fs.readFileSync(path.join(sharedDir(), 'fixtures', 'yamnet', 'audio', '4-59579-A-20.wav')),
     ).samples;
     const dir = tempDir('cry-mqtt-replay-');
-    const audio = new Float32Array(clip.length * 2 + 16 * 16000);
+    const audio = new Float32Array(clip.length * 2 + 30 * 16000);
     audio.set(clip, 0);
     audio.set(clip, clip.length);
     for (let i = clip.length * 2; i < audio.length; i++) audio[i] = 0.0005 * Math.sin(i * 0.37);
