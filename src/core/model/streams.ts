@@ -89,9 +89,9 @@ export const BOUT_MAX_GAP_SECONDS = 60;
 
 /**
  * Where a cry recording's file name tells which crying session it belongs to: the donateacry app names a
- * recording `<install id>-<unix time, s or ms>-<app version>-…` (one install, one family; recordings 8-56 s apart,
- * start to start, median 15.5 s, are one bout of crying cut into 5-7 s pieces), ESC-50 names a clip `<fold>-<freesound id>-<take letter>-<class>`
- * (takes of one freesound recording, in order).
+ * recording `<install id>-<unix time, s or ms>-<app version>-…` (one install, one family; recordings 8-56 s
+ * apart, start to start, median 15.5 s, are one bout of crying cut into 5-7 s pieces), ESC-50 names a clip
+ * `<fold>-<freesound id>-<take letter>-<class>` (takes of one freesound recording, in order).
  */
 export function crySessionOf(row: ManifestRow): { recording: string; time: number } | undefined {
   const name = row.path.split('/').pop() ?? '';
@@ -262,27 +262,27 @@ export async function scoreStreams(
   ) => {
     const gap = Math.round((10 + 50 * random()) * MODEL_SAMPLE_RATE);
     const tail = 5 * MODEL_SAMPLE_RATE;
-    const before = take(room, gap);
-    const body: Float32Array[] = [];
-    pieces.forEach((piece, i) => {
-      if (i > 0 && gapSamples[i - 1] > 0) body.push(take(room, gapSamples[i - 1]));
-      body.push(piece);
-    });
-    const samples = concat([before, ...body, take(room, tail)]);
-    const start = gap / MODEL_SAMPLE_RATE;
-    // The cry layer for the mixtures: the pieces with silence in the gaps, and where the pieces lie in it.
-    const spans: [number, number][] = [];
+    // The clean stream has room noise in the gaps; the cry layer for the mixtures has silence there, and `spans`
+    // say where its pieces lie.
+    const clean: Float32Array[] = [take(room, gap)];
     const layers: Float32Array[] = [];
+    const spans: [number, number][] = [];
     let at = 0;
     pieces.forEach((piece, i) => {
-      if (i > 0 && gapSamples[i - 1] > 0) {
-        layers.push(new Float32Array(gapSamples[i - 1]));
-        at += gapSamples[i - 1];
+      const quiet = i > 0 ? gapSamples[i - 1] : 0;
+      if (quiet > 0) {
+        clean.push(take(room, quiet));
+        layers.push(new Float32Array(quiet));
+        at += quiet;
       }
+      clean.push(piece);
       layers.push(piece);
       spans.push([at, at + piece.length]);
       at += piece.length;
     });
+    clean.push(take(room, tail));
+    const samples = concat(clean);
+    const start = gap / MODEL_SAMPLE_RATE;
     const cryAudio = concat(layers);
     const cryLevel = rms(concat(pieces));
     streams.push({
