@@ -244,8 +244,16 @@ describe('stream evaluation with the real detector', () => {
 
   it('picks the hold that keeps one episode across the quiet gap of a crying session', () => {
     const hop = 0.5;
-    const loudBetween = (spans: [number, number][]) => (i: number) =>
-      spans.some(([from, to]) => i * hop >= from && i * hop + 1 <= to + 0.5);
+    /** A cry stream whose p(cry) is 0.9 in the windows wholly inside `loud` (seconds) and 0.05 elsewhere. */
+    const cryStream = (name: string, seconds: number, loud: [number, number][]): ScoredStream => ({
+      name,
+      kind: 'cry',
+      seconds,
+      probabilities: Array.from({ length: 2 * seconds - 1 }, (_, i) =>
+        loud.some(([from, to]) => i * hop >= from && i * hop + 1 <= to + 0.5) ? 0.9 : 0.05,
+      ),
+      cry: { start: loud[0][0], end: loud[loud.length - 1][1], source: 'x' },
+    });
     const music: ScoredStream = {
       name: 'music',
       kind: 'noncry',
@@ -253,26 +261,12 @@ describe('stream evaluation with the real detector', () => {
       probabilities: Array.from({ length: 1199 }, () => 0.05),
     };
     // A single 6 s recording: every hold keeps it on to its end, so it cannot choose between them.
-    const single = loudBetween([[20, 26]]);
-    const clean: ScoredStream = {
-      name: 'clean',
-      kind: 'cry',
-      seconds: 40,
-      probabilities: Array.from({ length: 79 }, (_, i) => (single(i) ? 0.9 : 0.05)),
-      cry: { start: 20, end: 26, source: 'x' },
-    };
+    const clean = cryStream('clean', 40, [[20, 26]]);
     // A session: 6 s of crying, 8 s the recorder missed (quiet here), 6 s more.
-    const session = loudBetween([
+    const gapped = cryStream('bout+gaps', 60, [
       [20, 26],
       [34, 40],
     ]);
-    const gapped: ScoredStream = {
-      name: 'bout+gaps',
-      kind: 'cry',
-      seconds: 60,
-      probabilities: Array.from({ length: 119 }, (_, i) => (session(i) ? 0.9 : 0.05)),
-      cry: { start: 20, end: 40, source: 'x' },
-    };
     const grid = {
       thresholds: [0.5],
       starts: [[1, 1]] as [number, number][],
