@@ -41,6 +41,11 @@ describe('the cry-baby CLI speaks in sentences', function () {
         /^cry-baby: --yamnet-level-ceiling must be a level in dBFS from -90 to 0/,
       ],
       ['--yamnet-band-limit', '9000', /^cry-baby: --yamnet-band-limit must be a frequency in Hz below 8000/],
+      [
+        '--yamnet-outscored-by',
+        'cat',
+        /^cry-baby: --yamnet-outscored-by must be AudioSet class indices separated by commas, or none/,
+      ],
     ] as const) {
       const wrong = cli(['analyze', wav, '--model', 'yamnet', option, value]);
       assert.strictEqual(wrong.status, 1, `${option} ${value}`);

@@ -157,6 +157,28 @@ describe('the cry-baby CLI and the training pipeline', function () {
     classifier.dispose();
   });
 
+  it('train --keep-epoch last keeps the last epoch and says so; best is the default; anything else is refused', () => {
+    const keptOf = (out: string) =>
+      (
+        JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8')) as {
+          training: { epochs: number; keptEpoch: number; keptEpochRule: string };
+        }
+      ).training;
+    const last = tempDir('cry-train-last-');
+    const result = cli([...tinyTraining(last), '--epochs', '3', '--keep-epoch', 'last']);
+    assert.strictEqual(result.status, 0, result.stderr + result.stdout);
+    assert.match(result.stdout, /keeping epoch 3 \(the last\)/);
+    const training = keptOf(last);
+    assert.deepStrictEqual([training.epochs, training.keptEpoch], [3, 3]);
+    assert.match(training.keptEpochRule, /--keep-epoch last/);
+    const best = tempDir('cry-train-best-');
+    assert.strictEqual(cli([...tinyTraining(best), '--epochs', '2']).status, 0);
+    assert.match(keptOf(best).keptEpochRule, /best validation score/);
+    const wrong = cli([...tinyTraining(tempDir('cry-train-last-')), '--keep-epoch', 'newest']);
+    assert.notStrictEqual(wrong.status, 0);
+    assert.match(wrong.stderr, /--keep-epoch must be best or last/);
+  });
+
   it('train --teacher yamnet: cry targets from how clearly YAMNet hears crying, recorded in the metadata', () => {
     const out = tempDir('cry-train-teacher-');
     const yamnet = path.join(sharedDir(), 'models', 'yamnet', 'yamnet-classification.tflite');

@@ -50,7 +50,7 @@ const USAGE = `usage: cry-baby <command> [options]
                                         download the official YAMNet file once (sha256-checked) into DIR
                                         (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)
   train --manifest M --out DIR [--seed N] [--epochs N] [--samples-per-epoch N] [--limit-per-class N]
-        [--band-limit HZ] [--hold-out PREFIX,...] [--noncry-weighting clips|sqrt]
+        [--band-limit HZ] [--hold-out PREFIX,...] [--noncry-weighting clips|sqrt] [--keep-epoch best|last]
         [--teacher yamnet --yamnet-file F [--teacher-full-at P] [--teacher-weight W]]
                                         --band-limit: channel-blind input (only the mel bands below HZ);
                                         --hold-out: leave these manifest folders out (a cross-source fold);
@@ -64,7 +64,9 @@ const USAGE = `usage: cry-baby <command> [options]
   --yamnet-file F                       the YAMNet .tflite to use (else ${'$'}CRY_BABY_YAMNET, then the cache folder)
   --yamnet-band-limit HZ                YAMNet hears only the FFT bins below HZ (0: the full band)
   --yamnet-level-ceiling DBFS           each YAMNet patch louder than DBFS RMS is scaled down to it (0: none)
-                                        (both default to models/yamnet/metadata.json's preprocessing)
+  --yamnet-outscored-by I,J,...|none    p(cry) is 0 in a patch where one of these AudioSet classes outscores
+                                        every crying class (76-80: cat, purr, meow, hiss, caterwaul)
+                                        (all three default to models/yamnet/metadata.json's preprocessing)
   --backend tensorflow|wasm|cpu forces a TensorFlow.js backend (default: the fastest that loads)`;
 
 type Output = (line: string) => void;
@@ -75,7 +77,14 @@ function rows(matrix: Float32Array, nRows: number, nCols: number): (number | nul
   );
 }
 
-const MODEL_OPTIONS = ['model', 'yamnet-file', 'yamnet-band-limit', 'yamnet-level-ceiling', 'backend'];
+const MODEL_OPTIONS = [
+  'model',
+  'yamnet-file',
+  'yamnet-band-limit',
+  'yamnet-level-ceiling',
+  'yamnet-outscored-by',
+  'backend',
+];
 
 function existingFile(file: string | undefined, what: string): string {
   if (!file) throw new Error(`${what} needs a file`);
@@ -550,9 +559,13 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
       'yamnet-file',
       'teacher-full-at',
       'teacher-weight',
+      'keep-epoch',
     ],
   );
   const manifest = args.options.manifest;
+  const keepEpoch = args.options['keep-epoch'];
+  if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last')
+    throw new Error('--keep-epoch must be best or last');
   const weighting = args.options['noncry-weighting'];
   if (weighting !== undefined && weighting !== 'clips' && weighting !== 'sqrt')
     throw new Error('--noncry-weighting must be clips or sqrt');
@@ -576,11 +589,12 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
   const teacher =
     teacherName === 'yamnet'
       ? // The teacher hears the recordings as they are: the full band (not the band-limited input the CNN gets),
-        // at their own level (not scaled by a level ceiling, even if models/yamnet/metadata.json set one for live
-        // input), so a model trained with it comes out the same.
+        // at their own level (not scaled by a level ceiling), with p(cry) from the crying classes alone (no
+        // outscoring classes), even if models/yamnet/metadata.json sets these for live input, so a model trained
+        // with it comes out the same.
         createCryModel(resolvedFromArgs({ ...args, options: { ...args.options, model: 'yamnet' } }), {
           backend: backendOption(args.options.backend),
-          yamnet: { bandLimitHz: 0, levelCeilingDbfs: 0 },
+          yamnet: { bandLimitHz: 0, levelCeilingDbfs: 0, outscoredBy: [] },
         })
       : undefined;
   try {
@@ -599,6 +613,7 @@ async function trainCommand(argv: string[], out: Output): Promise<number> {
         args.options['band-limit'] === undefined ? undefined : numberOption(args, 'band-limit', 4000),
       holdOut: typeof holdOut === 'string' ? holdOut.split(',').filter(Boolean) : undefined,
       noncryWeighting: weighting,
+      ...(keepEpoch ? { keepEpoch } : {}),
       teacher: teacher ? { model: teacher, settings: { fullAt, weight: teacherWeight } } : undefined,
       command: ['cry-baby', 'train', ...argv].join(' '),
       log: out,

@@ -56,7 +56,18 @@ export function yamnetInputOptions(args: ParsedArgs): YamnetInputOptions {
       );
     }
   }
-  return { bandLimitHz, levelCeilingDbfs };
+  const outscored = args.options['yamnet-outscored-by'];
+  let outscoredBy: number[] | undefined;
+  if (outscored !== undefined) {
+    const text = String(outscored);
+    outscoredBy = text === 'none' ? [] : text.split(',').map(Number);
+    if (outscored === true || outscoredBy.some((index) => !(Number.isInteger(index) && index >= 0))) {
+      throw new Error(
+        `--yamnet-outscored-by must be AudioSet class indices separated by commas, or none, got ${String(outscored)}`,
+      );
+    }
+  }
+  return { bandLimitHz, levelCeilingDbfs, ...(outscoredBy ? { outscoredBy } : {}) };
 }
 
 /** The model the command line asks for (nothing loads until `ensureLoaded`). */

@@ -71,6 +71,11 @@ export interface TrainingOptions {
    * in the stretch it was cut from. Unset: every cry example is 1.
    */
   readonly teacher?: { readonly model: CryModel; readonly settings: TeacherSettings };
+  /**
+   * Which epoch's weights are kept: the one with the best in-pool validation score (default), or the last one
+   * (in-pool validation does not predict out-of-source figures; see the README).
+   */
+  readonly keepEpoch?: 'best' | 'last';
   /** The command line, recorded in the metadata. */
   readonly command: string;
   readonly log: (line: string) => void;
@@ -338,7 +343,7 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
         `validation ROC AUC ${auc.toFixed(4)} (per category: ${categories.map((c, i) => `${c} ${perCategory[i].toFixed(3)}`).join(', ')}), ` +
         `recall at FPR <= ${options.maxFalsePositiveRate} ${recall.toFixed(3)}`,
     );
-    if (!best || score > best.score) {
+    if (!best || score > best.score || (options.keepEpoch === 'last' && epoch === options.epochs)) {
       best?.weights.forEach((w) => w.dispose());
       best = { score, epoch, weights: model.getWeights().map((w) => w.clone()) };
     }
@@ -346,7 +351,9 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
   if (!best) throw new Error('no epoch was trained');
   model.setWeights(best.weights);
   best.weights.forEach((w) => w.dispose());
-  log(`keeping epoch ${best.epoch}`);
+  log(
+    `keeping epoch ${best.epoch}${options.keepEpoch === 'last' ? ' (the last)' : ' (best validation score)'}`,
+  );
 
   const probabilities = await predictValidation();
   const examples = probabilities.map((score, i) => ({ score, positive: validationRows[i].label === 'cry' }));
@@ -374,6 +381,10 @@ export async function trainCryModel(options: TrainingOptions): Promise<ModelMeta
       seed: options.seed,
       epochs: options.epochs,
       keptEpoch: best.epoch,
+      keptEpochRule:
+        options.keepEpoch === 'last'
+          ? 'the last epoch (--keep-epoch last)'
+          : 'the epoch with the best validation score (mean of per-category ROC AUC and recall at the FPR limit)',
       samplesPerEpoch: batchesPerEpoch * options.batchSize,
       batchSize: options.batchSize,
       optimizer: 'adam, learning rate 1e-3, 3e-4 after 60 % of epochs, 1e-4 after 85 %',

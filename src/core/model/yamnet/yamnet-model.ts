@@ -60,6 +60,12 @@ export interface YamnetInputOptions {
    * 0 or undefined: no scaling.
    */
   readonly levelCeilingDbfs?: number;
+  /**
+   * Sounds YAMNet tells from crying: in a patch where one of these AudioSet classes scores higher than every
+   * crying class, p(cry) is 0 (for example the cat classes 76-80, whose meows it also hears as crying). Empty or
+   * undefined: none.
+   */
+  readonly outscoredBy?: readonly number[];
 }
 
 /**
@@ -113,6 +119,7 @@ export function createYamnetCryModel(
         network: YamnetNetwork;
         labels: string[];
         levelCeilingDbfs: number | undefined;
+        outscoredBy: readonly number[];
         frame: ReturnType<typeof createYamnetLogMelFrame>;
       }>
     | undefined;
@@ -130,6 +137,11 @@ export function createYamnetCryModel(
         ? metadata.preprocessing?.levelCeilingDbfs
         : options.levelCeilingDbfs;
     const levelCeilingDbfs = levelCeiling !== undefined && levelCeiling < 0 ? levelCeiling : undefined;
+    const outscoredBy = [...(options.outscoredBy ?? metadata.preprocessing?.outscoredBy ?? [])];
+    for (const index of outscoredBy) {
+      if (!(Number.isInteger(index) && index >= 0 && index < labels.length) || CRY_CLASSES.includes(index))
+        throw new Error(`outscoredBy: ${index} is not a non-crying class of the ${labels.length}`);
+    }
     const runtime = await ensureTf(options.backend);
     const network = createYamnetNetwork(parsed.model, runtime.tf);
     if (network.classes !== labels.length) {
@@ -147,6 +159,9 @@ export function createYamnetCryModel(
         (bandLimitHz ? `, input band-limited to ${bandLimitHz} Hz` : '') +
         (levelCeilingDbfs !== undefined
           ? `, patches scaled down to at most ${levelCeilingDbfs} dBFS RMS`
+          : '') +
+        (outscoredBy.length
+          ? `, p(cry) 0 where ${outscoredBy.map((i) => labels[i]).join(', ')} outscores crying`
           : ''),
       windowSamples: YAMNET_PATCH_SAMPLES,
       hopSamples: YAMNET_PATCH_HOP_SAMPLES,
@@ -161,6 +176,7 @@ export function createYamnetCryModel(
       network,
       labels,
       levelCeilingDbfs,
+      outscoredBy,
       frame: createYamnetLogMelFrame(parsed.frontEnd, { bandLimitHz }),
     };
   };
@@ -182,7 +198,7 @@ export function createYamnetCryModel(
       return (await loaded()).info;
     },
     async analyze(input, onProgress) {
-      const { network, labels, frame, levelCeilingDbfs } = await loaded();
+      const { network, labels, frame, levelCeilingDbfs, outscoredBy } = await loaded();
       let samples = input;
       if (samples.length < YAMNET_PATCH_SAMPLES) {
         samples = new Float32Array(YAMNET_PATCH_SAMPLES);
@@ -221,6 +237,7 @@ export function createYamnetCryModel(
               scores.subarray(p * labels.length, (p + 1) * labels.length),
               labels,
               (first + p) * YAMNET_PATCH_HOP_SAMPLES,
+              outscoredBy,
             ),
           );
         }
@@ -235,10 +252,20 @@ export function createYamnetCryModel(
   };
 }
 
-function verdictOf(scores: Float32Array, labels: readonly string[], startSample: number): CryVerdict {
+function verdictOf(
+  scores: Float32Array,
+  labels: readonly string[],
+  startSample: number,
+  outscoredBy: readonly number[],
+): CryVerdict {
   let none = 1;
-  for (const index of CRY_CLASSES) none *= 1 - scores[index];
-  const probability = 1 - none;
+  let strongestCry = 0;
+  for (const index of CRY_CLASSES) {
+    none *= 1 - scores[index];
+    strongestCry = Math.max(strongestCry, scores[index]);
+  }
+  const outscored = outscoredBy.some((index) => scores[index] > strongestCry);
+  const probability = outscored ? 0 : 1 - none;
   const named: Record<string, number> = {};
   for (const [name, index] of Object.entries(NURSERY_CLASSES)) named[name] = scores[index];
   const top: ClassScore[] = [];
