@@ -14,7 +14,7 @@ import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
 import { cacheModelDir, fetchYamnet } from '../core/model/yamnet/fetch';
 import { csvField } from '../core/log/csv';
 import { loadClips } from '../core/model/dataset';
-import { evaluationReport, EvaluationFigures, startRuleFigures } from '../core/model/evaluate';
+import { evaluationReport, EvaluationFigures } from '../core/model/evaluate';
 import { readManifest, splitOf, ManifestRow } from '../core/model/manifest';
 import { scoreStreamsOverSeeds, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
 import { fitDetection, FitGrid } from '../core/detect/fit';
@@ -500,12 +500,6 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   const probabilities = perWindow.map((w) => Math.max(...w));
   const threshold = numberOption(args, 'threshold', info.threshold);
   const report = evaluationReport(manifestRows, probabilities, threshold);
-  const labels = manifestRows.map((r) => r.label);
-  const startRules = [
-    [1, 1],
-    [2, 3],
-    [3, 4],
-  ].map(([n, m]) => ({ rule: `${n} of ${m}`, ...startRuleFigures(perWindow, labels, threshold, n, m) }));
   if (typeof args.options.predictions === 'string') {
     const lines = [
       'path,label,probability',
@@ -516,7 +510,7 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   if (args.options.json) {
     out(
       JSON.stringify(
-        { model: info.name, source: info.source, backend: info.backend, ...report, startRules },
+        { model: info.name, source: info.source, backend: info.backend, ...report },
         (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
         2,
       ),
@@ -528,12 +522,9 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   out(formatFigures('overall', report.overall));
   for (const [category, f] of Object.entries(report.perCategory)) out(formatFigures(category, f));
   out('');
-  out('start rule   non-cry windows >= threshold   false starts per non-cry window   cry recordings started');
-  for (const r of startRules) {
-    out(
-      `${r.rule.padEnd(12)} ${(100 * r.windowFalsePositiveRate).toFixed(2).padStart(28)} % ${(100 * r.falseStartsPerWindow).toFixed(2).padStart(32)} % ${(100 * r.cryRecordingsStarted).toFixed(1).padStart(22)} %`,
-    );
-  }
+  out(
+    'clip figures only: false starts per hour and seconds to start come from the detector on streams (--streams)',
+  );
   return 0;
 }
 

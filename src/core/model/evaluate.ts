@@ -23,52 +23,6 @@ export interface EvaluationReport {
   readonly perCategory: Record<string, EvaluationFigures>;
 }
 
-/**
- * What an "N of the last M windows" start rule does on labelled recordings: the share of non-cry windows at or
- * above the threshold, the share of positions in non-cry recordings where the rule would start (false starts per
- * window, i.e. per second at 1 s hop), and the share of cry recordings where it starts at all.
- */
-export function startRuleFigures(
-  windows: readonly number[][],
-  labels: readonly ('cry' | 'noncry')[],
-  threshold: number,
-  onCount: number,
-  onWindow: number,
-): {
-  windowFalsePositiveRate: number;
-  falseStartsPerWindow: number;
-  cryRecordingsStarted: number;
-  windows: number;
-} {
-  let noncryWindows = 0;
-  let noncryLoud = 0;
-  let starts = 0;
-  let cries = 0;
-  let criesStarted = 0;
-  windows.forEach((probabilities, i) => {
-    const loud = probabilities.map((p) => p >= threshold);
-    const fires = loud.some(
-      (_, k) => loud.slice(Math.max(0, k - onWindow + 1), k + 1).filter(Boolean).length >= onCount,
-    );
-    if (labels[i] === 'cry') {
-      cries++;
-      if (fires) criesStarted++;
-      return;
-    }
-    noncryWindows += loud.length;
-    noncryLoud += loud.filter(Boolean).length;
-    loud.forEach((_, k) => {
-      if (loud.slice(Math.max(0, k - onWindow + 1), k + 1).filter(Boolean).length >= onCount) starts++;
-    });
-  });
-  return {
-    windowFalsePositiveRate: noncryLoud / Math.max(1, noncryWindows),
-    falseStartsPerWindow: starts / Math.max(1, noncryWindows),
-    cryRecordingsStarted: criesStarted / Math.max(1, cries),
-    windows: noncryWindows,
-  };
-}
-
 /** Figures for a set of scored examples at `threshold`. */
 export function figures(examples: readonly ScoredExample[], threshold: number): EvaluationFigures {
   const point = operatingPoint(examples, threshold);
