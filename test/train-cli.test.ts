@@ -321,6 +321,36 @@ describe('the cry-baby CLI and the training pipeline', function () {
     const written = fs.readFileSync(predictions, 'utf8').trim().split('\n');
     assert.strictEqual(written[0], 'path,label,probability');
     assert.strictEqual(written.length, 4);
+    const voiced = cli([
+      'evaluate',
+      manifest,
+      '--json',
+      '--voicing',
+      '--predictions',
+      predictions,
+      '--model',
+      model,
+    ]);
+    assert.strictEqual(voiced.status, 0, voiced.stderr);
+    const buckets = (
+      JSON.parse(voiced.stdout) as { voicing: { label: string; from: number; clips: number }[] }
+    ).voicing;
+    const voicingRows = fs.readFileSync(predictions, 'utf8').trim().split('\n');
+    assert.strictEqual(
+      voicingRows[0],
+      'path,label,probability,infant_voiced_s,adult_voiced_s,longest_infant_run_s',
+    );
+    const infantSeconds = (name: string) => Number(voicingRows.find((r) => r.includes(name))?.split(',')[3]);
+    assert.ok(infantSeconds('sine440_4s') > 3.8, 'a 4 s tone at 440 Hz is infant-pitched voicing throughout');
+    assert.ok(infantSeconds('noise_seed1234_4s') < 0.2, 'white noise is not voiced');
+    assert.deepStrictEqual(
+      buckets.filter((b) => b.clips > 0).map((b) => [b.label, b.from, b.clips]),
+      [
+        ['cry', 0, 1],
+        ['noncry', 1.5, 1],
+        ['noncry', 3, 1],
+      ],
+    );
     fs.rmSync(model, { recursive: true, force: true });
   });
 });

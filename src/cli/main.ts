@@ -14,6 +14,7 @@ import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
 import { cacheModelDir, fetchYamnet } from '../core/model/yamnet/fetch';
 import { csvField } from '../core/log/csv';
 import { loadClips } from '../core/model/dataset';
+import { createVoicingMeter, VoicingBucket, voicingBuckets } from '../core/model/voicing';
 import { evaluationReport, EvaluationFigures } from '../core/model/evaluate';
 import { readManifest, splitOf, ManifestRow } from '../core/model/manifest';
 import { scoreStreamsOverSeeds, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
@@ -38,7 +39,9 @@ const USAGE = `usage: cry-baby <command> [options]
   calibrate <room recordings...> [--target-false-starts N] [--model M] [--json]
                                         the start threshold for this room: at most N false starts per day
                                         (default 1) on its audio without crying, with the real cry-detect policy
-  evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N]
+  evaluate <manifest.csv> [--model M] [--json] [--predictions out.csv] [--split validation --seed N] [--voicing]
+                                        clip figures; --voicing: also each clip's seconds voiced at an infant's
+                                        pitch (YIN, f0 >= 250 Hz), and how many clips the model found by them
   evaluate <manifest.csv> --streams [--model M] [--fit] [--cries N] [--bouts N] [--snr 0,5,10,20] [--seed S[,S...]]
                                         [--verdicts out.json] [--from-verdicts F] [--pictures DIR] [--json]
                                         false starts per hour, seconds to start, share of crying time on, with the
@@ -451,7 +454,7 @@ async function streamsCommand(
 async function evaluateCommand(argv: string[], out: Output, err: Output): Promise<number> {
   const args = parseArgs(
     argv,
-    ['json', 'streams', 'fit'],
+    ['json', 'streams', 'fit', 'voicing'],
     [
       ...MODEL_OPTIONS,
       'predictions',
@@ -500,17 +503,35 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   const probabilities = perWindow.map((w) => Math.max(...w));
   const threshold = numberOption(args, 'threshold', info.threshold);
   const report = evaluationReport(manifestRows, probabilities, threshold);
+  const voicing = args.options.voicing ? clips.map(createVoicingMeter()) : undefined;
+  const buckets = voicing
+    ? voicingBuckets(
+        manifestRows.map((r) => r.label),
+        voicing,
+        probabilities,
+        threshold,
+      )
+    : undefined;
   if (typeof args.options.predictions === 'string') {
+    const voicingColumns = (i: number) => {
+      if (!voicing) return '';
+      const v = voicing[i];
+      return [v.infantSeconds, v.adultSeconds, v.longestInfantRunSeconds]
+        .map((x) => `,${x.toFixed(2)}`)
+        .join('');
+    };
     const lines = [
-      'path,label,probability',
-      ...manifestRows.map((r, i) => `${csvField(r.path)},${r.label},${probabilities[i].toFixed(6)}`),
+      'path,label,probability' + (voicing ? ',infant_voiced_s,adult_voiced_s,longest_infant_run_s' : ''),
+      ...manifestRows.map(
+        (r, i) => `${csvField(r.path)},${r.label},${probabilities[i].toFixed(6)}${voicingColumns(i)}`,
+      ),
     ];
     fs.writeFileSync(args.options.predictions, lines.join('\n') + '\n');
   }
   if (args.options.json) {
     out(
       JSON.stringify(
-        { model: info.name, source: info.source, backend: info.backend, ...report },
+        { model: info.name, source: info.source, backend: info.backend, ...report, voicing: buckets },
         (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
         2,
       ),
@@ -521,6 +542,17 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   out('category     clips   cry   ROC AUC      AP precision  recall     FPR');
   out(formatFigures('overall', report.overall));
   for (const [category, f] of Object.entries(report.perCategory)) out(formatFigures(category, f));
+  if (buckets) {
+    out('');
+    out('infant-pitched voicing (s)   cry clips   found   non-cry clips   found');
+    for (const cry of buckets.filter((b) => b.label === 'cry')) {
+      const noncry = buckets.find((b) => b.label === 'noncry' && b.from === cry.from) as VoicingBucket;
+      const range = Number.isFinite(cry.to) ? `${cry.from}-${cry.to}` : `${cry.from} or more`;
+      out(
+        `${range.padEnd(26)} ${String(cry.clips).padStart(11)} ${String(cry.found).padStart(7)} ${String(noncry.clips).padStart(15)} ${String(noncry.found).padStart(7)}`,
+      );
+    }
+  }
   out('');
   out(
     'clip figures only: false starts per hour and seconds to start come from the detector on streams (--streams)',

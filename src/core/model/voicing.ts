@@ -1,0 +1,94 @@
+/**
+ * How much of a recording is voiced at an infant's pitch: a measure of the data, independent of either model, to tell
+ * what the clips a model misses hold. An infant's cry has its fundamental mostly at 300–600 Hz (B. M. Lester and
+ * C. F. Z. Boukydis, "Infant Crying", 1985; L. L. LaGasse, A. R. Neal and B. M. Lester, "Assessment of infant cry:
+ * acoustic cry analysis and parental perception", 2005), an adult's speaking voice at 85–255 Hz; 250 Hz separates
+ * the two with a margin on the infant side (a high adult voice can reach it, so "adult" here is "below 250 Hz").
+ */
+import { createYinPitchTracker, DEFAULT_YIN_SETTINGS, YinSettings } from '../dsp/yin';
+
+/** Seconds of a recording by the pitch of its voicing. */
+export interface VoicingSummary {
+  readonly seconds: number;
+  /** Frames with any f0 in the tracker's range. */
+  readonly voicedSeconds: number;
+  /** Frames with f0 at or above the infant boundary. */
+  readonly infantSeconds: number;
+  /** Frames with f0 below it. */
+  readonly adultSeconds: number;
+  /** The longest run of consecutive infant-pitched frames (a cry's phonation lasts about 0.5–1.5 s). */
+  readonly longestInfantRunSeconds: number;
+}
+
+/** The f0 at and above which a voiced frame counts as an infant's. */
+export const INFANT_MIN_HZ = 250;
+
+/** Creates a meter of 16 kHz (or `settings.sampleRate`) recordings. */
+export function createVoicingMeter(
+  settings: YinSettings = DEFAULT_YIN_SETTINGS,
+  infantMinHz = INFANT_MIN_HZ,
+): (samples: Float32Array) => VoicingSummary {
+  const track = createYinPitchTracker(settings);
+  const frameSeconds = settings.hopLength / settings.sampleRate;
+  return (samples) => {
+    const f0 = track(samples);
+    let voiced = 0;
+    let infant = 0;
+    let run = 0;
+    let longestRun = 0;
+    for (const hz of f0) {
+      if (hz > 0) voiced++;
+      if (hz >= infantMinHz) {
+        infant++;
+        run++;
+        longestRun = Math.max(longestRun, run);
+      } else run = 0;
+    }
+    return {
+      seconds: samples.length / settings.sampleRate,
+      voicedSeconds: voiced * frameSeconds,
+      infantSeconds: infant * frameSeconds,
+      adultSeconds: (voiced - infant) * frameSeconds,
+      longestInfantRunSeconds: longestRun * frameSeconds,
+    };
+  };
+}
+
+/** Clips of one label grouped by seconds of infant-pitched voicing, with how many of them a model found. */
+export interface VoicingBucket {
+  readonly label: 'cry' | 'noncry';
+  /** Infant-pitched seconds in [from, to). */
+  readonly from: number;
+  readonly to: number;
+  readonly clips: number;
+  /** Clips whose highest window reached the threshold. */
+  readonly found: number;
+}
+
+/** The bucket edges, in seconds of infant-pitched voicing. */
+export const VOICING_BUCKET_EDGES: readonly number[] = [0, 0.5, 1.5, 3, Infinity];
+
+/** Groups clips by infant-pitched seconds and counts those whose score reached `threshold`. */
+export function voicingBuckets(
+  labels: readonly ('cry' | 'noncry')[],
+  voicing: readonly VoicingSummary[],
+  scores: readonly number[],
+  threshold: number,
+): VoicingBucket[] {
+  const buckets: VoicingBucket[] = [];
+  for (const label of ['cry', 'noncry'] as const) {
+    for (let b = 0; b + 1 < VOICING_BUCKET_EDGES.length; b++) {
+      const from = VOICING_BUCKET_EDGES[b];
+      const to = VOICING_BUCKET_EDGES[b + 1];
+      let clips = 0;
+      let found = 0;
+      labels.forEach((l, i) => {
+        if (l !== label || voicing[i].infantSeconds < from || voicing[i].infantSeconds >= to) return;
+        clips++;
+        if (scores[i] >= threshold) found++;
+      });
+      buckets.push({ label, from, to, clips, found });
+    }
+  }
+  return buckets;
+}

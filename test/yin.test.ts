@@ -1,0 +1,85 @@
+import * as assert from 'assert';
+import { createYinPitchTracker, DEFAULT_YIN_SETTINGS } from '../src/core/dsp/yin';
+import { createVoicingMeter, voicingBuckets } from '../src/core/model/voicing';
+
+const RATE = DEFAULT_YIN_SETTINGS.sampleRate;
+
+/** A voiced sound: f0 and its first harmonics falling off, at `dbfs` RMS. */
+function harmonicTone(f0: number, seconds: number, dbfs = -20): Float32Array {
+  const out = new Float32Array(Math.round(seconds * RATE));
+  for (let i = 0; i < out.length; i++) {
+    for (let h = 1; h <= 6 && h * f0 < RATE / 2; h++)
+      out[i] += Math.sin((2 * Math.PI * h * f0 * i) / RATE + h) / h;
+  }
+  let power = 0;
+  for (const v of out) power += v * v;
+  const scale = 10 ** (dbfs / 20) / Math.sqrt(power / out.length);
+  return out.map((v) => v * scale);
+}
+
+/** Deterministic white noise at `dbfs` RMS (a linear congruential generator, uniform). */
+function whiteNoise(seconds: number, dbfs = -20): Float32Array {
+  let state = 12345;
+  const scale = 10 ** (dbfs / 20) * Math.sqrt(3);
+  return Float32Array.from({ length: Math.round(seconds * RATE) }, () => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return (state / 2 ** 32) * 2 * scale - scale;
+  });
+}
+
+describe('YIN pitch and infant-pitched voicing', () => {
+  const track = createYinPitchTracker();
+
+  for (const f0 of [110, 220, 450, 900]) {
+    it(`finds ${f0} Hz in a harmonic tone within 1 %`, () => {
+      const frames = track(harmonicTone(f0, 1));
+      assert.ok(frames.length >= 45, `${frames.length} frames in 1 s`);
+      for (const hz of frames) assert.ok(Math.abs(hz - f0) / f0 < 0.01, `${hz} Hz for ${f0} Hz`);
+    });
+  }
+
+  it('leaves white noise and quiet frames unvoiced', () => {
+    const noise = track(whiteNoise(2));
+    assert.ok(
+      noise.filter((hz) => hz > 0).length <= noise.length * 0.05,
+      `${noise.filter((hz) => hz > 0).length} voiced`,
+    );
+    assert.ok(
+      track(harmonicTone(450, 1, -60)).every((hz) => hz === 0),
+      'a tone at -60 dBFS is below the gate',
+    );
+  });
+
+  it('splits a recording into infant- and adult-pitched seconds and groups clips by them', () => {
+    const meter = createVoicingMeter();
+    const silence = new Float32Array(RATE);
+    const recording = new Float32Array(4 * RATE);
+    recording.set(harmonicTone(140, 1), 0);
+    recording.set(silence, RATE);
+    recording.set(harmonicTone(480, 1.5), 2 * RATE);
+    const summary = meter(recording);
+    assert.strictEqual(summary.seconds, 4);
+    assert.ok(Math.abs(summary.adultSeconds - 1) <= 0.06, `adult ${summary.adultSeconds}`);
+    assert.ok(Math.abs(summary.infantSeconds - 1.5) <= 0.06, `infant ${summary.infantSeconds}`);
+    assert.ok(
+      Math.abs(summary.longestInfantRunSeconds - 1.5) <= 0.06,
+      `run ${summary.longestInfantRunSeconds}`,
+    );
+    assert.ok(Math.abs(summary.voicedSeconds - 2.5) <= 0.1, `voiced ${summary.voicedSeconds}`);
+
+    const quiet = meter(whiteNoise(4));
+    const buckets = voicingBuckets(['cry', 'cry', 'noncry'], [summary, quiet, quiet], [0.9, 0.1, 0.5], 0.4);
+    const cry = buckets.filter((b) => b.label === 'cry' && b.clips > 0);
+    assert.deepStrictEqual(
+      cry.map((b) => [b.from, b.clips, b.found]),
+      [
+        [0, 1, 0],
+        [1.5, 1, 1],
+      ],
+    );
+    assert.deepStrictEqual(
+      buckets.filter((b) => b.label === 'noncry' && b.clips > 0).map((b) => [b.from, b.clips, b.found]),
+      [[0, 1, 1]],
+    );
+  });
+});
