@@ -51,6 +51,20 @@ describe('the cry-baby CLI speaks in sentences', function () {
       assert.strictEqual(wrong.status, 1, `${option} ${value}`);
       assert.match(wrong.stderr, message);
     }
+    const gate = cli([
+      'evaluate',
+      path.join(sharedDir(), 'data', 'train', 'manifest.csv'),
+      '--infant-pitch-gate',
+      'loud',
+    ]);
+    assert.strictEqual(gate.status, 1);
+    assert.match(gate.stderr, /^cry-baby: --infant-pitch-gate must be seconds from 0 to 4/);
+    const gateOnAnalyze = cli(['analyze', wav, '--infant-pitch-gate', '0.2']);
+    assert.match(
+      gateOnAnalyze.stderr,
+      /^cry-baby: unknown option --infant-pitch-gate/,
+      'measuring only: evaluate takes it',
+    );
     const missing = cli(['analyze', 'nowhere.wav']);
     assert.strictEqual(missing.status, 1);
     assert.strictEqual(missing.stderr.trim(), 'cry-baby: no such file: nowhere.wav');

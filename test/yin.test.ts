@@ -1,6 +1,8 @@
 import * as assert from 'assert';
 import { createYinPitchTracker, DEFAULT_YIN_SETTINGS } from '../src/core/dsp/yin';
-import { createVoicingMeter, voicingBuckets } from '../src/core/model/voicing';
+import type { CryModel, CryModelInfo } from '../src/core/model/cry-model';
+import { modelWindowStarts } from '../src/core/model/cry-model';
+import { createVoicingMeter, voicingBuckets, withInfantPitchGate } from '../src/core/model/voicing';
 
 const RATE = DEFAULT_YIN_SETTINGS.sampleRate;
 
@@ -81,5 +83,47 @@ describe('YIN pitch and infant-pitched voicing', () => {
       buckets.filter((b) => b.label === 'noncry' && b.clips > 0).map((b) => [b.from, b.clips, b.found]),
       [[0, 1, 1]],
     );
+  });
+
+  it('gates a model: p(cry) 0 in windows without enough infant-pitched voicing, the rest untouched', async () => {
+    const windowSamples = RATE / 2;
+    const info: CryModelInfo = {
+      name: 'yamnet',
+      id: 'always-crying',
+      source: 'test',
+      description: 'p(cry) 0.9 everywhere',
+      windowSamples,
+      hopSamples: windowSamples,
+      threshold: 0.4,
+      backend: 'cpu',
+      backendNotes: [],
+    };
+    let disposed = false;
+    const alwaysCrying: CryModel = {
+      ensureLoaded: () => Promise.resolve(info),
+      analyze: (samples) =>
+        Promise.resolve(
+          modelWindowStarts(samples.length, windowSamples, windowSamples).map((startSample) => ({
+            startSample,
+            probability: 0.9,
+          })),
+        ),
+      dispose: () => {
+        disposed = true;
+      },
+    };
+    const recording = new Float32Array(3 * RATE);
+    recording.set(harmonicTone(140, 1), 0);
+    recording.set(harmonicTone(480, 1), RATE);
+    const gated = withInfantPitchGate(alwaysCrying, 0.3);
+    assert.match((await gated.ensureLoaded()).description, /under 0.3 s voiced at an infant's pitch/);
+    const verdicts = await gated.analyze(recording);
+    assert.deepStrictEqual(
+      verdicts.map((v) => v.probability),
+      [0, 0, 0.9, 0.9, 0, 0],
+      'adult voice, infant voice, silence',
+    );
+    gated.dispose();
+    assert.ok(disposed, 'disposing the gate disposes the model');
   });
 });

@@ -49,6 +49,8 @@ const USAGE = `usage: cry-baby <command> [options]
                                         recordings seconds apart) to add as bouts (default all, 0 none), played back
                                         to back (bout) and with the unrecorded time between them as room noise
                                         (bout+gaps)
+                                        either mode, --infant-pitch-gate S: p(cry) 0 in windows with under S
+                                        seconds voiced at an infant's pitch (measuring only)
   models fetch yamnet [--from URL|FILE] [--dir DIR]
                                         download the official YAMNet file once (sha256-checked) into DIR
                                         (default ${'$'}XDG_CACHE_HOME/cry-baby/models or ~/.cache/cry-baby/models)
@@ -457,6 +459,7 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
     ['json', 'streams', 'fit', 'voicing'],
     [
       ...MODEL_OPTIONS,
+      'infant-pitch-gate',
       'predictions',
       'split',
       'seed',

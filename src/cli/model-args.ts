@@ -5,6 +5,7 @@ import type { CryModel, CryModelInfo } from '../core/model/cry-model';
 import { createCryModel, parseModelChoice, resolveModel, ResolvedModel } from '../core/model/select';
 import type { BackendName } from '../core/model/tf';
 import type { YamnetInputOptions } from '../core/model/yamnet/yamnet-model';
+import { withInfantPitchGate } from '../core/model/voicing';
 import type { ParsedArgs } from './args';
 
 export function backendOption(value: string | true | undefined): BackendName | undefined {
@@ -72,10 +73,16 @@ export function yamnetInputOptions(args: ParsedArgs): YamnetInputOptions {
 
 /** The model the command line asks for (nothing loads until `ensureLoaded`). */
 export function modelFromArgs(args: ParsedArgs): CryModel {
-  return createCryModel(resolvedFromArgs(args), {
+  const model = createCryModel(resolvedFromArgs(args), {
     backend: backendOption(args.options.backend),
     yamnet: yamnetInputOptions(args),
   });
+  const gate = args.options['infant-pitch-gate'];
+  if (gate === undefined) return model;
+  const seconds = Number(gate);
+  if (gate === true || !(Number.isFinite(seconds) && seconds >= 0 && seconds <= 4))
+    throw new Error(`--infant-pitch-gate must be seconds from 0 to 4, got ${String(gate)}`);
+  return withInfantPitchGate(model, seconds);
 }
 
 export function describe(info: CryModelInfo): string {

@@ -6,6 +6,7 @@
  * the two with a margin on the infant side (a high adult voice can reach it, so "adult" here is "below 250 Hz").
  */
 import { createYinPitchTracker, DEFAULT_YIN_SETTINGS, YinSettings } from '../dsp/yin';
+import type { CryModel } from './cry-model';
 
 /** Seconds of a recording by the pitch of its voicing. */
 export interface VoicingSummary {
@@ -91,4 +92,45 @@ export function voicingBuckets(
     }
   }
   return buckets;
+}
+
+/**
+ * A cry model whose p(cry) is 0 in every window holding less than `minInfantSeconds` of voicing at an infant's pitch;
+ * for measuring whether the pitch of the audio, which neither model sees as such, keeps voices and noises that are
+ * not a baby from starting an episode. Verdicts are otherwise the wrapped model's.
+ */
+export function withInfantPitchGate(
+  model: CryModel,
+  minInfantSeconds: number,
+  settings: YinSettings = DEFAULT_YIN_SETTINGS,
+): CryModel {
+  const track = createYinPitchTracker(settings);
+  const hop = settings.hopLength;
+  let windowSamples = 0;
+  return {
+    async ensureLoaded() {
+      const info = await model.ensureLoaded();
+      windowSamples = info.windowSamples;
+      return {
+        ...info,
+        description: `${info.description}; p(cry) 0 in windows with under ${minInfantSeconds} s voiced at an infant's pitch`,
+      };
+    },
+    async analyze(samples, onProgress) {
+      const verdicts = await model.analyze(samples, onProgress);
+      const f0 = track(samples);
+      const infantFramesBefore = new Int32Array(f0.length + 1);
+      for (let i = 0; i < f0.length; i++)
+        infantFramesBefore[i + 1] = infantFramesBefore[i] + (f0[i] >= INFANT_MIN_HZ ? 1 : 0);
+      return verdicts.map((verdict) => {
+        const first = Math.min(f0.length, Math.ceil(verdict.startSample / hop));
+        const end = Math.min(f0.length, Math.ceil((verdict.startSample + windowSamples) / hop));
+        const seconds = ((infantFramesBefore[end] - infantFramesBefore[first]) * hop) / settings.sampleRate;
+        return seconds >= minInfantSeconds ? verdict : { ...verdict, probability: 0 };
+      });
+    },
+    dispose() {
+      model.dispose();
+    },
+  };
 }
