@@ -333,7 +333,9 @@ describe('the cry-baby CLI and the training pipeline', function () {
     ]);
     assert.strictEqual(voiced.status, 0, voiced.stderr);
     const buckets = (
-      JSON.parse(voiced.stdout) as { voicing: { label: string; from: number; clips: number }[] }
+      JSON.parse(voiced.stdout) as {
+        voicing: { from: number; cry: { clips: number }; noncry: { clips: number } }[];
+      }
     ).voicing;
     const voicingRows = fs.readFileSync(predictions, 'utf8').trim().split('\n');
     assert.strictEqual(
@@ -344,11 +346,12 @@ describe('the cry-baby CLI and the training pipeline', function () {
     assert.ok(infantSeconds('sine440_4s') > 3.8, 'a 4 s tone at 440 Hz is infant-pitched voicing throughout');
     assert.ok(infantSeconds('noise_seed1234_4s') < 0.2, 'white noise is not voiced');
     assert.deepStrictEqual(
-      buckets.filter((b) => b.clips > 0).map((b) => [b.label, b.from, b.clips]),
+      buckets.map((b) => [b.from, b.cry.clips, b.noncry.clips]),
       [
-        ['cry', 0, 1],
-        ['noncry', 1.5, 1],
-        ['noncry', 3, 1],
+        [0, 1, 0],
+        [0.5, 0, 0],
+        [1.5, 0, 1],
+        [3, 0, 1],
       ],
     );
     fs.rmSync(model, { recursive: true, force: true });

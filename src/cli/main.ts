@@ -14,7 +14,7 @@ import { createMelSpectrogram, DEFAULT_MEL_SETTINGS } from '../core/dsp/mel';
 import { cacheModelDir, fetchYamnet } from '../core/model/yamnet/fetch';
 import { csvField } from '../core/log/csv';
 import { loadClips } from '../core/model/dataset';
-import { createVoicingMeter, VoicingBucket, voicingBuckets } from '../core/model/voicing';
+import { createVoicingMeter, voicingBuckets } from '../core/model/voicing';
 import { evaluationReport, EvaluationFigures } from '../core/model/evaluate';
 import { readManifest, splitOf, ManifestRow } from '../core/model/manifest';
 import { scoreStreamsOverSeeds, streamFigures, ScoredStream, StreamFigures } from '../core/model/streams';
@@ -548,9 +548,8 @@ async function evaluateCommand(argv: string[], out: Output, err: Output): Promis
   if (buckets) {
     out('');
     out('infant-pitched voicing (s)   cry clips   found   non-cry clips   found');
-    for (const cry of buckets.filter((b) => b.label === 'cry')) {
-      const noncry = buckets.find((b) => b.label === 'noncry' && b.from === cry.from) as VoicingBucket;
-      const range = Number.isFinite(cry.to) ? `${cry.from}-${cry.to}` : `${cry.from} or more`;
+    for (const { from, to, cry, noncry } of buckets) {
+      const range = Number.isFinite(to) ? `${from}-${to}` : `${from} or more`;
       out(
         `${range.padEnd(26)} ${String(cry.clips).padStart(11)} ${String(cry.found).padStart(7)} ${String(noncry.clips).padStart(15)} ${String(noncry.found).padStart(7)}`,
       );

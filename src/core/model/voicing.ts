@@ -55,42 +55,36 @@ export function createVoicingMeter(
   };
 }
 
-/** Clips of one label grouped by seconds of infant-pitched voicing, with how many of them a model found. */
+/** Clips with infant-pitched voicing in [from, to) seconds, per label, and how many of them a model found. */
 export interface VoicingBucket {
-  readonly label: 'cry' | 'noncry';
-  /** Infant-pitched seconds in [from, to). */
   readonly from: number;
   readonly to: number;
-  readonly clips: number;
-  /** Clips whose highest window reached the threshold. */
-  readonly found: number;
+  readonly cry: { clips: number; found: number };
+  readonly noncry: { clips: number; found: number };
 }
 
 /** The bucket edges, in seconds of infant-pitched voicing. */
 export const VOICING_BUCKET_EDGES: readonly number[] = [0, 0.5, 1.5, 3, Infinity];
 
-/** Groups clips by infant-pitched seconds and counts those whose score reached `threshold`. */
+/** Groups clips by infant-pitched seconds and counts, per label, those whose score reached `threshold`. */
 export function voicingBuckets(
   labels: readonly ('cry' | 'noncry')[],
   voicing: readonly VoicingSummary[],
   scores: readonly number[],
   threshold: number,
 ): VoicingBucket[] {
-  const buckets: VoicingBucket[] = [];
-  for (const label of ['cry', 'noncry'] as const) {
-    for (let b = 0; b + 1 < VOICING_BUCKET_EDGES.length; b++) {
-      const from = VOICING_BUCKET_EDGES[b];
-      const to = VOICING_BUCKET_EDGES[b + 1];
-      let clips = 0;
-      let found = 0;
-      labels.forEach((l, i) => {
-        if (l !== label || voicing[i].infantSeconds < from || voicing[i].infantSeconds >= to) return;
-        clips++;
-        if (scores[i] >= threshold) found++;
-      });
-      buckets.push({ label, from, to, clips, found });
-    }
-  }
+  const buckets = VOICING_BUCKET_EDGES.slice(0, -1).map((from, b) => ({
+    from,
+    to: VOICING_BUCKET_EDGES[b + 1],
+    cry: { clips: 0, found: 0 },
+    noncry: { clips: 0, found: 0 },
+  }));
+  labels.forEach((label, i) => {
+    const bucket = buckets.find((c) => voicing[i].infantSeconds >= c.from && voicing[i].infantSeconds < c.to);
+    if (!bucket) return;
+    bucket[label].clips++;
+    if (scores[i] >= threshold) bucket[label].found++;
+  });
   return buckets;
 }
 
