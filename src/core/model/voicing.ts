@@ -100,17 +100,17 @@ export function withInfantPitchGate(
 ): CryModel {
   const track = createYinPitchTracker(settings);
   const hop = settings.hopLength;
-  let windowSamples = 0;
   return {
     async ensureLoaded() {
       const info = await model.ensureLoaded();
-      windowSamples = info.windowSamples;
       return {
         ...info,
         description: `${info.description}; p(cry) 0 in windows with under ${minInfantSeconds} s voiced at an infant's pitch`,
       };
     },
     async analyze(samples, onProgress) {
+      // The wrapped model's ensureLoaded returns the same promise every time: its window length, never stale.
+      const { windowSamples } = await model.ensureLoaded();
       const verdicts = await model.analyze(samples, onProgress);
       const f0 = track(samples);
       const infantFramesBefore = new Int32Array(f0.length + 1);
